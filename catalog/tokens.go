@@ -1,0 +1,180 @@
+package catalog
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// TokenSet is an entity flattened for filtering: lower-cased dotted key → the
+// lower-cased values it holds. A key present with no indexable value (too long,
+// null, an empty object or array) maps to an empty slice, so `key` existence
+// still matches.
+//
+// It follows Backstage's buildEntitySearch (REFERENCE.md §2.3): arrays are
+// traversed, each string array item also yields `<path>.<item>` = "true",
+// relations become `relations.<type>` = targetRef, metadata.name/namespace/uid/
+// etag are always present, keys or values over 200 characters are not indexed.
+// Both stores index exactly this, so filters mean the same on each.
+type TokenSet map[string][]string
+
+// Originals maps key → lower-cased value → the value as first written in the
+// entity. Facets report original values, as Backstage does.
+type Originals map[string]map[string]string
+
+// MaxTokenLength is the longest key or value that is indexed.
+const MaxTokenLength = 200
+
+// HasKey reports whether key is present.
+func (ts TokenSet) HasKey(key string) bool { _, ok := ts[key]; return ok }
+
+// Tokens flattens an entity. The entity must carry its relations (stitched).
+func Tokens(e *Entity) TokenSet {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return TokenSet{}
+	}
+	return TokensJSON(b)
+}
+
+// TokensJSON flattens an entity given as JSON. Invalid JSON gives an empty set.
+func TokensJSON(b []byte) TokenSet {
+	f := flattener{ts: TokenSet{}}
+	f.run(b)
+	return f.ts
+}
+
+// TokensWithOriginals is TokensJSON plus the original spelling of every value.
+func TokensWithOriginals(b []byte) (TokenSet, Originals) {
+	f := flattener{ts: TokenSet{}, orig: Originals{}}
+	f.run(b)
+	return f.ts, f.orig
+}
+
+type flattener struct {
+	ts   TokenSet
+	orig Originals // nil unless originals are wanted
+}
+
+func (f *flattener) run(b []byte) {
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return
+	}
+	for k, v := range doc {
+		switch k {
+		case "relations", "status", "attachments":
+			continue
+		case "metadata":
+			m, _ := v.(map[string]any)
+			for mk, mv := range m {
+				switch mk {
+				case "name", "namespace", "uid", "etag":
+					continue
+				}
+				f.walk("metadata."+mk, mv)
+			}
+			continue
+		}
+		f.walk(k, v)
+	}
+	m, _ := doc["metadata"].(map[string]any)
+	for _, key := range []string{"name", "namespace", "uid", "etag"} {
+		s, _ := m[key].(string)
+		if key == "namespace" && s == "" {
+			s = DefaultNamespace
+		}
+		if s != "" {
+			f.add("metadata."+key, s)
+		}
+	}
+	rels, _ := doc["relations"].([]any)
+	for _, r := range rels {
+		rm, _ := r.(map[string]any)
+		typ, _ := rm["type"].(string)
+		target, _ := rm["targetRef"].(string)
+		if typ != "" && target != "" {
+			f.add("relations."+typ, target)
+		}
+	}
+	for k, vs := range f.ts {
+		if len(vs) > 1 {
+			sort.Strings(vs)
+			f.ts[k] = dedupSorted(vs)
+		}
+	}
+}
+
+func (f *flattener) walk(path string, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			f.addKey(path)
+		}
+		for k, sub := range x {
+			f.walk(path+"."+k, sub)
+		}
+	case []any:
+		if len(x) == 0 {
+			f.addKey(path)
+		}
+		for _, item := range x {
+			if s, ok := item.(string); ok {
+				f.add(path+"."+s, "true")
+			}
+			f.walk(path, item)
+		}
+	case string:
+		f.add(path, x)
+	case bool:
+		f.add(path, strconv.FormatBool(x))
+	case float64:
+		f.add(path, strconv.FormatFloat(x, 'f', -1, 64))
+	case nil:
+		f.addKey(path)
+	}
+}
+
+func (f *flattener) addKey(key string) {
+	if len(key) > MaxTokenLength {
+		return
+	}
+	key = strings.ToLower(key)
+	if _, ok := f.ts[key]; !ok {
+		f.ts[key] = []string{}
+	}
+}
+
+func (f *flattener) add(key, value string) {
+	if len(key) > MaxTokenLength {
+		return
+	}
+	key = strings.ToLower(key)
+	if len(value) > MaxTokenLength {
+		f.addKey(key)
+		return
+	}
+	lv := strings.ToLower(value)
+	f.ts[key] = append(f.ts[key], lv)
+	if f.orig != nil {
+		m := f.orig[key]
+		if m == nil {
+			m = map[string]string{}
+			f.orig[key] = m
+		}
+		if _, ok := m[lv]; !ok {
+			m[lv] = value
+		}
+	}
+}
+
+func dedupSorted(vs []string) []string {
+	out := vs[:1]
+	for _, v := range vs[1:] {
+		if v != out[len(out)-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
