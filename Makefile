@@ -4,6 +4,8 @@
 # Areas add their own targets in mk/*.mk (plugins, browser tests, npm compat…);
 # they hook into test by appending to TEST_DEPS and into demo by DEMO_DEPS.
 
+SHELL     := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 GO        ?= go
 BIN       := bin/portico
 PG_URL    ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
@@ -13,10 +15,11 @@ export CGO_ENABLED := 0
 TEST_DEPS :=
 DEMO_DEPS :=
 BENCH_PKGS :=
+BENCH_TARGETS :=
 
 -include mk/*.mk
 
-.PHONY: all build demo test vet bench fmt clean
+.PHONY: all build demo test vet bench bench-go fmt clean
 
 all: build
 
@@ -33,8 +36,13 @@ vet:
 test: vet $(TEST_DEPS)
 	PORTICO_TEST_REQUIRE_PG=$${CI:+1} $(GO) test -count=1 -timeout 20m ./...
 
-bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m $(BENCH_PKGS)
+# Benchmark output goes to bench-results/ as well as the terminal; docs/benchmarks.md
+# records the figures with their date and machine.
+bench: build bench-go $(BENCH_TARGETS)
+
+bench-go:
+	@mkdir -p bench-results
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(BENCH_PKGS) | tee bench-results/go.txt
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
