@@ -1,0 +1,166 @@
+package postings
+
+import (
+	"fmt"
+	"math/rand"
+	"sort"
+	"testing"
+
+	"github.com/portico-dev/portico/catalog"
+)
+
+type tdoc struct {
+	ref  string
+	vals []string // sorted; empty = missing
+}
+
+// less orders a before b under the walk order of (desc).
+func before(desc bool, am bool, av, ar string, bm bool, bv, br string) bool {
+	if am != bm {
+		return !am
+	}
+	if av != bv {
+		if desc {
+			return av > bv
+		}
+		return av < bv
+	}
+	return ar < br
+}
+
+func TestCursorsAtAnyPosition(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	ix := New()
+	var docs []tdoc
+	var puts []Doc
+	for i := 0; i < 300; i++ {
+		d := tdoc{ref: fmt.Sprintf("component:default/e%03d", rng.Intn(1000)*1000+i)}
+		ts := catalog.TokenSet{"kind": {"component"}}
+		switch n := rng.Intn(4); n {
+		case 0:
+		default:
+			for j := 0; j < n; j++ {
+				d.vals = append(d.vals, fmt.Sprintf("v%02d", rng.Intn(40)*2)) // even values only
+			}
+			sort.Strings(d.vals)
+			ts["k"] = d.vals
+		}
+		docs = append(docs, d)
+		puts = append(puts, Doc{ID: uint32(i + 1), Ref: d.ref, Tokens: ts})
+	}
+	ix.Apply(puts, nil)
+	match := ix.Filter(catalog.Filter{})
+	for _, desc := range []bool{false, true} {
+		key := func(d tdoc) (bool, string) {
+			if len(d.vals) == 0 {
+				return true, ""
+			}
+			if desc {
+				return false, d.vals[len(d.vals)-1]
+			}
+			return false, d.vals[0]
+		}
+		// Positions at odd values (absent), present values, missing, and random refs.
+		for trial := 0; trial < 200; trial++ {
+			p := catalog.Position{Value: fmt.Sprintf("v%02d", rng.Intn(82)), Ref: fmt.Sprintf("component:default/e%06d", rng.Intn(1000000))}
+			if rng.Intn(6) == 0 {
+				p = catalog.Position{Missing: true, Ref: p.Ref}
+			}
+			for _, fwd := range []bool{true, false} {
+				var want []string
+				for _, d := range docs {
+					m, v := key(d)
+					if fwd && before(desc, p.Missing, p.Value, p.Ref, m, v, d.ref) ||
+						!fwd && before(desc, m, v, d.ref, p.Missing, p.Value, p.Ref) {
+						want = append(want, d.ref)
+					}
+				}
+				sort.Slice(want, func(i, j int) bool {
+					a, b := docs[indexOf(docs, want[i])], docs[indexOf(docs, want[j])]
+					am, av := key(a)
+					bm, bv := key(b)
+					return before(desc, am, av, a.ref, bm, bv, b.ref)
+				})
+				req := PageRequest{Match: match, OrderKey: "k", Desc: desc, Limit: 7}
+				if fwd {
+					req.After = &p
+				} else {
+					req.Before = &p
+				}
+				ix.RLock()
+				res := ix.Page(req)
+				ix.RUnlock()
+				var exp []string
+				if fwd {
+					exp = want[:min(7, len(want))]
+				} else {
+					exp = want[max(0, len(want)-7):]
+				}
+				var got []string
+				for _, id := range res.IDs {
+					got = append(got, docs[id-1].ref)
+				}
+				if fmt.Sprint(got) != fmt.Sprint(exp) {
+					t.Fatalf("desc=%v fwd=%v pos=%+v:\n got %v\nwant %v", desc, fwd, p, got, exp)
+				}
+				if fwd && res.HasMore != (len(want) > 7) || !fwd && res.HasPrev != (len(want) > 7) {
+					t.Fatalf("desc=%v fwd=%v pos=%+v: HasMore %v HasPrev %v with %d beyond", desc, fwd, p, res.HasMore, res.HasPrev, len(want))
+				}
+			}
+		}
+	}
+}
+
+func indexOf(docs []tdoc, ref string) int {
+	for i, d := range docs {
+		if d.ref == ref {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestAbortDropsStagedValues(t *testing.T) {
+	ix := New()
+	ix.Apply([]Doc{{ID: 1, Ref: "a", Tokens: catalog.TokenSet{"kind": {"component"}}}}, nil)
+	st := ix.Stage([]Doc{{ID: 2, Ref: "b", Tokens: catalog.TokenSet{"kind": {"api"}, "spec.new": {"x"}}}})
+	ix.Abort(st)
+	ix.RLock()
+	defer ix.RUnlock()
+	if f := ix.Facet(nil, "kind"); len(f) != 1 || f[0].Value != "component" {
+		t.Fatalf("kind facet after abort: %v", f)
+	}
+	if _, ok := ix.keys["spec.new"]; ok {
+		t.Fatalf("aborted key still in the dictionary")
+	}
+	if _, ok := ix.Lookup("b"); ok || ix.Len() != 1 {
+		t.Fatalf("aborted doc visible")
+	}
+	if !ix.Filter(catalog.Eq("kind", "api")).IsEmpty() {
+		t.Fatalf("aborted value matches")
+	}
+}
+
+func TestUpdateKeepsOriginalsAndCounts(t *testing.T) {
+	ix := New()
+	ix.Apply([]Doc{
+		{ID: 1, Ref: "a", Tokens: catalog.TokenSet{"spec.type": {"service"}}, Orig: catalog.Originals{"spec.type": {"service": "Service"}}},
+		{ID: 2, Ref: "b", Tokens: catalog.TokenSet{"spec.type": {"service"}}},
+	}, nil)
+	ix.Apply([]Doc{{ID: 1, Ref: "a", Tokens: catalog.TokenSet{"spec.type": {"website"}}}}, []uint32{})
+	ix.RLock()
+	f := ix.Facet(nil, "Spec.Type")
+	ix.RUnlock()
+	if fmt.Sprint(f) != "[{Service 1} {website 1}]" {
+		t.Fatalf("facet after update: %v", f)
+	}
+	ix.Apply(nil, []uint32{2})
+	ix.RLock()
+	defer ix.RUnlock()
+	if f := ix.Facet(nil, "spec.type"); fmt.Sprint(f) != "[{website 1}]" {
+		t.Fatalf("facet after delete: %v", f)
+	}
+	if ix.Len() != 1 {
+		t.Fatalf("len %d", ix.Len())
+	}
+}

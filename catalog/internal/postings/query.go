@@ -1,0 +1,156 @@
+package postings
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/portico-dev/portico/catalog"
+)
+
+// Filter evaluates f to a fresh bitmap of matching ids. Call under RLock.
+func (ix *Index) Filter(f catalog.Filter) *roaring.Bitmap {
+	switch {
+	case f.Key != "":
+		k := ix.keys[f.Key]
+		if k == nil {
+			return roaring.New()
+		}
+		switch f.Op {
+		case catalog.OpExists:
+			return k.exists.Clone()
+		case catalog.OpPrefix:
+			p := ""
+			if len(f.Values) > 0 {
+				p = f.Values[0]
+			}
+			vs := k.sortedValues()
+			var bms []*roaring.Bitmap
+			for i := sort.SearchStrings(vs, p); i < len(vs) && strings.HasPrefix(vs[i], p); i++ {
+				if v := k.values[vs[i]]; v != nil {
+					bms = append(bms, v.bitmap())
+				}
+			}
+			return roaring.FastOr(bms...)
+		default:
+			var bms []*roaring.Bitmap
+			for _, s := range f.Values {
+				if v := k.values[s]; v != nil {
+					bms = append(bms, v.bitmap())
+				}
+			}
+			if len(bms) == 1 {
+				return bms[0].Clone()
+			}
+			return roaring.FastOr(bms...)
+		}
+	case f.Not != nil:
+		out := ix.all.Clone()
+		out.AndNot(ix.Filter(*f.Not))
+		return out
+	case f.IsAny():
+		out := roaring.New()
+		for _, c := range f.Any {
+			out.Or(ix.Filter(c))
+		}
+		return out
+	default:
+		if len(f.All) == 0 {
+			return ix.all.Clone()
+		}
+		out := ix.Filter(f.All[0])
+		for _, c := range f.All[1:] {
+			if out.IsEmpty() {
+				break
+			}
+			out.And(ix.Filter(c))
+		}
+		return out
+	}
+}
+
+// FullText returns the ids having a value containing term (lower-cased) in
+// one of keys (all keys when empty). Call under RLock.
+func (ix *Index) FullText(term string, keys []string) *roaring.Bitmap {
+	term = strings.ToLower(term)
+	var bms []*roaring.Bitmap
+	scan := func(k *Key) {
+		for s, v := range k.values {
+			if strings.Contains(s, term) {
+				bms = append(bms, v.bitmap())
+			}
+		}
+	}
+	if len(keys) == 0 {
+		for _, k := range ix.keys {
+			scan(k)
+		}
+	} else {
+		seen := map[string]bool{}
+		for _, name := range keys {
+			name = strings.ToLower(strings.TrimSpace(name))
+			if k := ix.keys[name]; k != nil && !seen[name] {
+				seen[name] = true
+				scan(k)
+			}
+		}
+	}
+	return roaring.FastOr(bms...)
+}
+
+// Facet counts the values of key among match (nil = every entity), with
+// their original spelling, sorted by count desc then value. Call under RLock.
+func (ix *Index) Facet(match *roaring.Bitmap, key string) []catalog.FacetCount {
+	out := []catalog.FacetCount{}
+	k := ix.keys[strings.ToLower(strings.TrimSpace(key))]
+	if k == nil || (match != nil && match.IsEmpty()) {
+		return out
+	}
+	type fc struct {
+		v     *Value
+		count int
+	}
+	var tmp []fc
+	for _, v := range k.values {
+		var n uint64
+		if match == nil {
+			n = v.card()
+		} else {
+			n = v.andCard(match)
+		}
+		if n > 0 {
+			tmp = append(tmp, fc{v, int(n)})
+		}
+	}
+	sort.Slice(tmp, func(i, j int) bool {
+		if tmp[i].count != tmp[j].count {
+			return tmp[i].count > tmp[j].count
+		}
+		return tmp[i].v.val < tmp[j].v.val
+	})
+	for _, t := range tmp {
+		out = append(out, catalog.FacetCount{Value: t.v.orig, Count: t.count})
+	}
+	return out
+}
+
+// Count is the number of entities having the order key with a value among
+// match, or all of match without an order key.
+func (ix *Index) orderable(match *roaring.Bitmap, key string) *roaring.Bitmap {
+	k := ix.keys[key]
+	if k == nil {
+		return roaring.New()
+	}
+	out := roaring.And(match, k.exists)
+	if k.keyOnly != nil {
+		out.AndNot(k.keyOnly.bitmap())
+	}
+	return out
+}
+
+// Restrict returns match limited to entities having a value for key
+// (Query.ExcludeMissingOrder). Call under RLock.
+func (ix *Index) Restrict(match *roaring.Bitmap, key string) *roaring.Bitmap {
+	return ix.orderable(match, strings.ToLower(strings.TrimSpace(key)))
+}

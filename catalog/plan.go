@@ -1,0 +1,288 @@
+package catalog
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// Planning is the backend-independent half of ApplyLocation: given what a
+// location produced and what the store holds, decide which entities to write,
+// keep, orphan or delete, and which refs conflict. Stores execute the plan in
+// one transaction and then re-stitch every entity whose incoming relations
+// changed (see ChangedRelationSources).
+
+// StoredEntity is what planning needs to know about one stored entity.
+type StoredEntity struct {
+	ID         int64 // the store's own key
+	UID        string
+	Ref        string
+	LocationID string
+	SourceKey  string
+	ParentRef  string
+	Hash       string
+	Errors     string // EncodeErrors form
+	Orphan     bool
+}
+
+// PlanInput is the input of PlanApply.
+type PlanInput struct {
+	Apply Apply
+	// Stored holds, by canonical ref, every stored entity of Apply.LocationID
+	// and every stored entity whose ref Apply.Entities produces.
+	Stored map[string]*StoredEntity
+	// LocationAlive reports whether a location is still registered.
+	LocationAlive func(id string) bool
+	// Describe names a location in conflict messages (e.g. "url:https://…"); nil uses the id.
+	Describe func(id string) string
+}
+
+// EntityWrite is one entity the plan writes.
+type EntityWrite struct {
+	Ref  string
+	Prev *StoredEntity // nil for a new entity
+	// Processed is the incoming entity. With KeepBody set its Entity and
+	// Relations are ignored: the stored body and relations stay.
+	Processed *Processed
+	KeepBody  bool
+	UID       string // Prev's uid, or a new one
+	Kind      string // lower-cased
+	Namespace string // lower-cased
+	Name      string // lower-cased
+	SourceKey string
+	ParentRef string
+	Hash      string
+	Errors    string // EncodeErrors form
+	// Relations are the incoming rows, canonicalised (lower-cased, deduplicated); nil with KeepBody.
+	Relations []RelationRow
+}
+
+// Plan is what one Apply does.
+type Plan struct {
+	Writes    []EntityWrite
+	Unchanged int
+	Orphan    []*StoredEntity // previously produced, now missing: flag as orphans
+	Delete    []*StoredEntity // previously produced, now missing: delete
+	Conflicts []ProcessingError
+	// LocationErrors is Apply.Errors plus the conflicts, stored on the location.
+	LocationErrors []ProcessingError
+}
+
+// Result summarises the plan as an ApplyResult.
+func (p *Plan) Result() ApplyResult {
+	r := ApplyResult{Unchanged: p.Unchanged, Orphaned: len(p.Orphan), Deleted: len(p.Delete), Conflicts: p.Conflicts}
+	for _, w := range p.Writes {
+		if w.Prev == nil {
+			r.Added++
+		} else {
+			r.Updated++
+		}
+	}
+	return r
+}
+
+// SourceKeyOf returns the managed-by-location annotation of an entity.
+func SourceKeyOf(e *Entity) string {
+	if e == nil {
+		return ""
+	}
+	return e.Metadata.Annotations[AnnotationManagedByLocation]
+}
+
+// HashProcessed hashes what an entity's stored state derives from: its body,
+// relations and parent. Used when Processed.Hash is empty.
+func HashProcessed(p *Processed) (string, error) {
+	body, err := BodyJSON(p.Entity)
+	if err != nil {
+		return "", err
+	}
+	h := sha1.New()
+	h.Write(body)
+	rels, err := json.Marshal(p.Relations)
+	if err != nil {
+		return "", fmt.Errorf("hash relations of %s: %w", p.Entity.Ref(), err)
+	}
+	h.Write(rels)
+	h.Write([]byte(p.Parent))
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// PlanApply decides what an Apply does. It validates the input first and
+// returns an InputError, before anything is written, when an entity has no
+// usable identity.
+func PlanApply(in PlanInput) (*Plan, error) {
+	a := in.Apply
+	if a.LocationID == "" {
+		return nil, inputErrorf("apply: no location id")
+	}
+	describe := in.Describe
+	if describe == nil {
+		describe = func(id string) string { return id }
+	}
+	keep := make(map[string]bool, len(a.KeepSources))
+	for _, s := range a.KeepSources {
+		keep[s] = true
+	}
+	p := &Plan{}
+	seen := make(map[string]bool, len(a.Entities))
+	for i := range a.Entities {
+		pr := &a.Entities[i]
+		if pr.Entity == nil {
+			return nil, inputErrorf("apply %s: entity %d has no body", a.LocationID, i)
+		}
+		if pr.Entity.Kind == "" || pr.Entity.Metadata.Name == "" {
+			return nil, inputErrorf("apply %s: entity %d has no kind or name", a.LocationID, i)
+		}
+		r := pr.Entity.Ref()
+		ref := r.String()
+		src := SourceKeyOf(pr.Entity)
+		if seen[ref] {
+			c := ProcessingError{Source: src, Doc: -1, Entity: ref, Name: "ConflictError",
+				Message: fmt.Sprintf("Entity %s is produced more than once by location %s; the first one is kept", ref, describe(a.LocationID))}
+			p.Conflicts = append(p.Conflicts, c)
+			continue
+		}
+		seen[ref] = true
+		prev := in.Stored[ref]
+		if prev != nil && prev.LocationID != a.LocationID && prev.LocationID != "" && in.LocationAlive != nil && in.LocationAlive(prev.LocationID) {
+			c := ProcessingError{Source: src, Doc: -1, Entity: ref, Name: "ConflictError",
+				Message: fmt.Sprintf("Entity %s is already provided by location %s; location %s cannot also provide it",
+					ref, describe(prev.LocationID), describe(a.LocationID))}
+			p.Conflicts = append(p.Conflicts, c)
+			continue
+		}
+		errs := EncodeErrors(pr.Errors)
+		if pr.KeepPrevious {
+			if prev == nil {
+				continue // nothing stored: the errors are the location's
+			}
+			if prev.LocationID == a.LocationID && prev.Errors == errs && !prev.Orphan {
+				p.Unchanged++
+				continue
+			}
+			p.Writes = append(p.Writes, EntityWrite{
+				Ref: ref, Prev: prev, Processed: pr, KeepBody: true, UID: prev.UID,
+				Kind: strings.ToLower(r.Kind), Namespace: strings.ToLower(r.Namespace), Name: strings.ToLower(r.Name),
+				SourceKey: prev.SourceKey, ParentRef: prev.ParentRef, Hash: prev.Hash, Errors: errs,
+			})
+			continue
+		}
+		hash := pr.Hash
+		if hash == "" {
+			var err error
+			if hash, err = HashProcessed(pr); err != nil {
+				return nil, err
+			}
+		}
+		parent := strings.ToLower(pr.Parent)
+		if prev != nil && prev.LocationID == a.LocationID && prev.Hash == hash && prev.Errors == errs &&
+			!prev.Orphan && prev.ParentRef == parent && prev.SourceKey == src {
+			p.Unchanged++
+			continue
+		}
+		uid := ""
+		if prev != nil {
+			uid = prev.UID
+		} else {
+			uid = newUID()
+		}
+		p.Writes = append(p.Writes, EntityWrite{
+			Ref: ref, Prev: prev, Processed: pr, UID: uid,
+			Kind: strings.ToLower(r.Kind), Namespace: strings.ToLower(r.Namespace), Name: strings.ToLower(r.Name),
+			SourceKey: src, ParentRef: parent, Hash: hash, Errors: errs,
+			Relations: CanonicalRelations(pr.Relations),
+		})
+	}
+	// Entities this location produced before and not now.
+	var gone []*StoredEntity
+	for ref, s := range in.Stored {
+		if s.LocationID != a.LocationID || seen[ref] {
+			continue
+		}
+		if s.SourceKey != "" && keep[s.SourceKey] {
+			continue
+		}
+		gone = append(gone, s)
+	}
+	sort.Slice(gone, func(i, j int) bool { return gone[i].Ref < gone[j].Ref })
+	for _, s := range gone {
+		if a.OrphanStrategy == OrphanDelete {
+			p.Delete = append(p.Delete, s)
+		} else if !s.Orphan {
+			p.Orphan = append(p.Orphan, s)
+		}
+	}
+	p.LocationErrors = append(append([]ProcessingError(nil), a.Errors...), p.Conflicts...)
+	return p, nil
+}
+
+// CanonicalRelations lower-cases refs and types' targets and drops duplicates,
+// keeping the input order otherwise.
+func CanonicalRelations(rows []RelationRow) []RelationRow {
+	if len(rows) == 0 {
+		return nil
+	}
+	out := make([]RelationRow, 0, len(rows))
+	seen := make(map[RelationRow]bool, len(rows))
+	for _, r := range rows {
+		r.Source = strings.ToLower(r.Source)
+		r.Target = strings.ToLower(r.Target)
+		if r.Source == "" || r.Target == "" || r.Type == "" || seen[r] {
+			continue
+		}
+		seen[r] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// ChangedRelationSources returns the sources of rows present in exactly one of
+// old and new, without duplicates and sorted: the entities whose stitched
+// relations change when an originator's rows go from old to new.
+func ChangedRelationSources(old, new []RelationRow) []string {
+	if len(old) == 0 && len(new) == 0 {
+		return nil
+	}
+	in := make(map[RelationRow]int, len(old)+len(new))
+	for _, r := range old {
+		in[r] |= 1
+	}
+	for _, r := range new {
+		in[r] |= 2
+	}
+	set := map[string]bool{}
+	for r, m := range in {
+		if m != 3 {
+			set[r.Source] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// GeneratedLocationRef is the ref of the Location entity generated for a
+// registered location: location:default/generated-<sha1 hex of "type:target">.
+func GeneratedLocationRef(typ, target string) string {
+	sum := sha1.Sum([]byte(typ + ":" + target))
+	return "location:default/generated-" + hex.EncodeToString(sum[:])
+}
+
+// newUID returns a time-ordered UUID (v7): unique like Backstage's v4 uids,
+// but new entities append to a store's uid index instead of landing on a
+// random page of it, which keeps million-entity ingests fast.
+func newUID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}

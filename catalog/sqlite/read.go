@@ -1,0 +1,302 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/portico-dev/portico/catalog"
+	"github.com/portico-dev/portico/catalog/internal/postings"
+)
+
+// fetchChunk bounds the ids bound in one SELECT … IN (…).
+const fetchChunk = 500
+
+// fetch reads records by id, in the given order; missing ids are skipped.
+func (s *Store) fetch(ctx context.Context, ids []uint32) ([]catalog.Record, error) {
+	out := make([]catalog.Record, 0, len(ids))
+	for start := 0; start < len(ids); start += fetchChunk {
+		part := ids[start:min(start+fetchChunk, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = int64(id)
+		}
+		q := "SELECT id, uid, ref, location_id, final FROM entities WHERE id IN (?" + strings.Repeat(",?", len(part)-1) + ")"
+		rows, err := s.r.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite store: fetch entities: %w", err)
+		}
+		got := make(map[uint32]catalog.Record, len(part))
+		for rows.Next() {
+			var id int64
+			var rec catalog.Record
+			var final []byte
+			if err := rows.Scan(&id, &rec.UID, &rec.Ref, &rec.LocationID, &final); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite store: fetch entities: %w", err)
+			}
+			rec.JSON = final
+			got[uint32(id)] = rec
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlite store: fetch entities: %w", err)
+		}
+		for _, id := range part {
+			if rec, ok := got[id]; ok {
+				out = append(out, rec)
+			}
+		}
+	}
+	return out, nil
+}
+
+// allowed reports whether id passes f. Call under the index read lock.
+func (s *Store) allowed(id uint32, f catalog.Filter) bool {
+	if f.IsZero() {
+		return true
+	}
+	return s.ix.Filter(f).Contains(id)
+}
+
+// EntityByRef returns one entity by ref, case-insensitively.
+func (s *Store) EntityByRef(ctx context.Context, ref string, f catalog.Filter) (catalog.Record, error) {
+	canon, err := canonicalRef(ref)
+	if err != nil {
+		return catalog.Record{}, err
+	}
+	s.ix.RLock()
+	defer s.ix.RUnlock()
+	id, ok := s.ix.Lookup(canon)
+	if !ok || !s.allowed(id, f) {
+		return catalog.Record{}, notFoundRef(canon)
+	}
+	recs, err := s.fetch(ctx, []uint32{id})
+	if err != nil {
+		return catalog.Record{}, err
+	}
+	if len(recs) == 0 {
+		return catalog.Record{}, notFoundRef(canon)
+	}
+	return recs[0], nil
+}
+
+func canonicalRef(ref string) (string, error) {
+	r, err := catalog.ParseRef(ref, catalog.RefContext{})
+	if err != nil {
+		return "", err
+	}
+	return r.String(), nil
+}
+
+func notFoundRef(canon string) error {
+	r := catalog.MustParseRef(canon)
+	return catalog.NotFoundf("No entity named '%s' found, with kind '%s' in namespace '%s'", r.Name, r.Kind, r.Namespace)
+}
+
+// EntityByUID returns one entity by uid.
+func (s *Store) EntityByUID(ctx context.Context, uid string, f catalog.Filter) (catalog.Record, error) {
+	var id int64
+	err := s.r.QueryRowContext(ctx, "SELECT id FROM entities WHERE uid = ?", uid).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return catalog.Record{}, catalog.NotFoundf("No entity with uid %s", uid)
+	}
+	if err != nil {
+		return catalog.Record{}, fmt.Errorf("sqlite store: entity by uid: %w", err)
+	}
+	s.ix.RLock()
+	defer s.ix.RUnlock()
+	if !s.ix.All().Contains(uint32(id)) || !s.allowed(uint32(id), f) {
+		return catalog.Record{}, catalog.NotFoundf("No entity with uid %s", uid)
+	}
+	recs, err := s.fetch(ctx, []uint32{uint32(id)})
+	if err != nil {
+		return catalog.Record{}, err
+	}
+	if len(recs) == 0 {
+		return catalog.Record{}, catalog.NotFoundf("No entity with uid %s", uid)
+	}
+	return recs[0], nil
+}
+
+// EntitiesByRefs returns records in the order of refs, nil where missing or filtered out.
+func (s *Store) EntitiesByRefs(ctx context.Context, refs []string, f catalog.Filter) ([]*catalog.Record, error) {
+	out := make([]*catalog.Record, len(refs))
+	if len(refs) == 0 {
+		return out, nil
+	}
+	s.ix.RLock()
+	defer s.ix.RUnlock()
+	var match *roaring.Bitmap
+	if !f.IsZero() {
+		match = s.ix.Filter(f)
+	}
+	idx := make([]int, 0, len(refs))
+	var ids []uint32
+	for i, r := range refs {
+		canon, err := canonicalRef(r)
+		if err != nil {
+			continue // an unparseable ref is simply missing
+		}
+		id, ok := s.ix.Lookup(canon)
+		if !ok || (match != nil && !match.Contains(id)) {
+			continue
+		}
+		idx = append(idx, i)
+		ids = append(ids, id)
+	}
+	recs, err := s.fetch(ctx, dedup(ids))
+	if err != nil {
+		return nil, err
+	}
+	byRef := make(map[string]*catalog.Record, len(recs))
+	for i := range recs {
+		byRef[recs[i].Ref] = &recs[i]
+	}
+	for j, i := range idx {
+		if rec := byRef[s.ix.Ref(ids[j])]; rec != nil {
+			c := *rec
+			out[i] = &c
+		}
+	}
+	return out, nil
+}
+
+func dedup(ids []uint32) []uint32 {
+	seen := make(map[uint32]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// QueryEntities answers a filtered, ordered, paged query from the index and
+// fetches the page's records.
+func (s *Store) QueryEntities(ctx context.Context, q catalog.Query) (catalog.Page, error) {
+	if q.Limit < 0 || q.Offset < 0 {
+		return catalog.Page{}, catalog.Inputf("limit and offset must not be negative")
+	}
+	if q.After != nil && q.Before != nil {
+		return catalog.Page{}, catalog.Inputf("a query cannot page both after and before a position")
+	}
+	s.ix.RLock()
+	defer s.ix.RUnlock()
+	match := s.ix.Filter(q.Filter)
+	if q.FullText != nil && q.FullText.Term != "" {
+		match.And(s.ix.FullText(q.FullText.Term, q.FullText.Fields))
+	}
+	req := postings.PageRequest{Match: match, After: q.After, Before: q.Before, Offset: q.Offset, Limit: q.Limit}
+	if len(q.Order) > 0 {
+		req.OrderKey, req.Desc = q.Order[0].Field, q.Order[0].Desc
+		if q.ExcludeMissingOrder {
+			req.ExcludeMissing = true
+			match = s.ix.Restrict(match, req.OrderKey)
+			req.Match = match
+		}
+	}
+	res := s.ix.Page(req)
+	var page catalog.Page
+	if q.CountTotal {
+		page.TotalItems = int(match.GetCardinality())
+	}
+	recs, err := s.fetch(ctx, res.IDs)
+	if err != nil {
+		return catalog.Page{}, err
+	}
+	page.Items = recs
+	page.HasMore, page.HasPrev = res.HasMore, res.HasPrev
+	if n := len(res.Positions); n > 0 {
+		first, last := res.Positions[0], res.Positions[n-1]
+		page.First, page.Last = &first, &last
+	}
+	return page, nil
+}
+
+// Facets counts the values of each key among the entities matching f.
+func (s *Store) Facets(ctx context.Context, f catalog.Filter, keys []string) (map[string][]catalog.FacetCount, error) {
+	s.ix.RLock()
+	defer s.ix.RUnlock()
+	var match *roaring.Bitmap
+	if !f.IsZero() {
+		match = s.ix.Filter(f)
+	}
+	out := make(map[string][]catalog.FacetCount, len(keys))
+	for _, k := range keys {
+		out[k] = s.ix.Facet(match, k)
+	}
+	return out, nil
+}
+
+// Ancestry follows parent_ref from ref up to the root.
+func (s *Store) Ancestry(ctx context.Context, ref string) ([]catalog.AncestryItem, error) {
+	canon, err := canonicalRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	var out []catalog.AncestryItem
+	seen := map[string]bool{}
+	cur := canon
+	for cur != "" && !seen[cur] {
+		seen[cur] = true
+		var rec catalog.Record
+		var parent string
+		var final []byte
+		err := s.r.QueryRowContext(ctx, "SELECT uid, ref, location_id, final, parent_ref FROM entities WHERE ref = ?", cur).
+			Scan(&rec.UID, &rec.Ref, &rec.LocationID, &final, &parent)
+		if errors.Is(err, sql.ErrNoRows) {
+			if len(out) == 0 {
+				return nil, catalog.NotFoundf("No such entity %s", canon)
+			}
+			break // the chain ends at a missing parent
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite store: ancestry of %s: %w", canon, err)
+		}
+		rec.JSON = final
+		item := catalog.AncestryItem{Record: rec, ParentEntityRefs: []string{}}
+		if parent != "" {
+			item.ParentEntityRefs = []string{parent}
+		}
+		out = append(out, item)
+		cur = parent
+	}
+	return out, nil
+}
+
+// Relations returns the rows whose source or target is one of refs.
+func (s *Store) Relations(ctx context.Context, refs []string) ([]catalog.RelationRow, error) {
+	var out []catalog.RelationRow
+	seen := map[catalog.RelationRow]bool{}
+	for _, r := range refs {
+		canon := strings.ToLower(r)
+		rows, err := s.r.QueryContext(ctx,
+			"SELECT source_ref, type, target_ref FROM relations WHERE source_ref = ?1 UNION SELECT source_ref, type, target_ref FROM relations WHERE target_ref = ?1", canon)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
+		}
+		for rows.Next() {
+			var row catalog.RelationRow
+			if err := rows.Scan(&row.Source, &row.Type, &row.Target); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
+			}
+			if !seen[row] {
+				seen[row] = true
+				out = append(out, row)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
+		}
+	}
+	return out, nil
+}

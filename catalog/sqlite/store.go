@@ -1,0 +1,261 @@
+// Package sqlite is the embedded catalog.Store: pure-Go SQLite
+// (modernc.org/sqlite, no cgo) as the source of truth, plus the in-memory
+// inverted index of catalog/internal/postings for filters, counts, ordering
+// and facets. See RATIONALE.md "Catalog storage".
+//
+// It imports catalog and its internal index; it must never import web, host,
+// authz or the postgres store.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/portico-dev/portico/catalog"
+	"github.com/portico-dev/portico/catalog/internal/postings"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Store is the embedded catalog store.
+type Store struct {
+	path string
+	w    *sql.DB // the one writer connection
+	r    *sql.DB // read pool
+	ix   *postings.Index
+
+	wmu    sync.Mutex // serialises writes (and their index updates)
+	writes atomic.Int64
+	closed atomic.Bool
+}
+
+var _ catalog.Store = (*Store)(nil)
+
+const readPool = 4
+
+// Open opens (creating if needed) dir/catalog.db, applies migrations and
+// rebuilds the in-memory index.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("sqlite store: create %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, "catalog.db")
+	// The writer gets a large page cache: a big apply inserts into several
+	// indexes with random keys (refs, relation refs) and misses are costly.
+	dsn := func(extra string) string {
+		return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+			"&_pragma=temp_store(MEMORY)" + extra
+	}
+	w, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-262144)&_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	s := &Store{path: path, w: w, ix: postings.New()}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-32768)&_pragma=query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite store: open read pool %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(readPool)
+	r.SetMaxIdleConns(readPool)
+	s.r = r
+	start := time.Now()
+	n, err := s.rebuildIndex(ctx)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	slog.Debug("catalog index rebuilt", "path", path, "entities", n, "took", time.Since(start))
+	return s, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	var errs []string
+	if s.r != nil {
+		if err := s.r.Close(); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if err := s.w.Close(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("sqlite store: close: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// RowWrites counts entity and relation rows written since Open (tests use
+// it to prove an identical apply writes nothing).
+func (s *Store) RowWrites() int64 { return s.writes.Load() }
+
+// migrate applies the embedded migrations newer than PRAGMA user_version.
+func (s *Store) migrate(ctx context.Context) error {
+	entries, err := migrationFS.ReadDir("migrations")
+	if err != nil {
+		return fmt.Errorf("sqlite store: read migrations: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	var cur int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+		return fmt.Errorf("sqlite store: read schema version: %w", err)
+	}
+	latest := 0
+	for _, name := range names {
+		if v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0]); err == nil && v > latest {
+			latest = v
+		}
+	}
+	if cur > latest {
+		return fmt.Errorf("sqlite store: %s has schema version %d, newer than this binary's %d; use a newer portico", s.path, cur, latest)
+	}
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("sqlite store: migration %s: name must start with a version number", name)
+		}
+		if v <= cur {
+			continue
+		}
+		body, err := migrationFS.ReadFile("migrations/" + name)
+		if err != nil {
+			return fmt.Errorf("sqlite store: read migration %s: %w", name, err)
+		}
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("sqlite store: migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite store: migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite store: migration %s: set version: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlite store: migration %s: commit: %w", name, err)
+		}
+		cur = v
+	}
+	return nil
+}
+
+// rebuildIndex tokenises every stored final entity into the index: one
+// goroutine scans rows in chunks while the others tokenise the previous
+// chunk; chunks are staged (interned, compact) and one Commit publishes them,
+// so the ref order is sorted once.
+func (s *Store) rebuildIndex(ctx context.Context) (int, error) {
+	type raw struct {
+		id    uint32
+		ref   string
+		final []byte
+	}
+	const chunk = 4096
+	chunks := make(chan []raw, 2)
+	scanErr := make(chan error, 1)
+	go func() {
+		defer close(chunks)
+		rows, err := s.r.QueryContext(ctx, "SELECT id, ref, final FROM entities")
+		if err != nil {
+			scanErr <- err
+			return
+		}
+		defer rows.Close()
+		batch := make([]raw, 0, chunk)
+		for rows.Next() {
+			var r raw
+			var id int64
+			if err := rows.Scan(&id, &r.ref, &r.final); err != nil {
+				scanErr <- err
+				return
+			}
+			r.id = uint32(id)
+			batch = append(batch, r)
+			if len(batch) == chunk {
+				chunks <- batch
+				batch = make([]raw, 0, chunk)
+			}
+		}
+		if len(batch) > 0 {
+			chunks <- batch
+		}
+		scanErr <- rows.Err()
+	}()
+	n := 0
+	var staged []postings.Staged
+	for batch := range chunks {
+		docs := make([]postings.Doc, len(batch))
+		parallel(len(batch), func(i int) {
+			ts, orig := catalog.TokensWithOriginals(batch[i].final)
+			docs[i] = postings.Doc{ID: batch[i].id, Ref: batch[i].ref, Tokens: ts, Orig: orig}
+		})
+		staged = append(staged, s.ix.Stage(docs)...)
+		n += len(batch)
+	}
+	if err := <-scanErr; err != nil {
+		s.ix.Abort(staged)
+		return n, fmt.Errorf("sqlite store: rebuild index: %w", err)
+	}
+	s.ix.Commit(staged, nil)
+	return n, nil
+}
+
+// parallel runs fn(0..n-1) on GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < 64 || workers == 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func nowMillis() int64 { return time.Now().UnixMilli() }

@@ -1,0 +1,158 @@
+package catalog
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Stitching turns a stored body into the final entity the API serves: the
+// body, plus every relation whose source is the entity (whoever originated
+// it), plus status items from its processing errors, plus metadata.uid and
+// metadata.etag. Both stores call Stitch so the served JSON is byte-identical.
+
+// StitchInput is everything that makes up one final entity.
+type StitchInput struct {
+	// Entity is the body; its Relations and Status are ignored and it is not modified.
+	Entity *Entity
+	// Ref is the entity's canonical ref; only Relations whose Source equals it are used.
+	Ref string
+	// UID is the stable id kept across updates.
+	UID string
+	// Relations are candidate rows (any order, duplicates allowed).
+	Relations []RelationRow
+	// Errors become status.items.
+	Errors []ProcessingError
+	// Orphan adds the backstage.io/orphan: "true" annotation.
+	Orphan bool
+}
+
+// etagPlaceholder is written where the etag goes, hashed, then replaced by the
+// hash: the etag is the hash of the final content without a second marshal.
+const etagPlaceholder = "0000000000000000000000000000000000e7a9f1"
+
+// Stitch builds the final JSON of an entity and its etag (hex SHA-1 of the
+// final content with a fixed placeholder in the etag's place).
+func Stitch(in StitchInput) (final []byte, etag string, err error) {
+	if in.Entity == nil {
+		return nil, "", fmt.Errorf("stitch %s: no entity body", in.Ref)
+	}
+	e := *in.Entity
+	e.Metadata.UID = in.UID
+	e.Metadata.Etag = etagPlaceholder
+	if in.Orphan {
+		ann := make(map[string]string, len(e.Metadata.Annotations)+1)
+		for k, v := range e.Metadata.Annotations {
+			ann[k] = v
+		}
+		ann[AnnotationOrphan] = "true"
+		e.Metadata.Annotations = ann
+	}
+	e.Relations = StitchRelations(in.Ref, in.Relations)
+	e.Status = nil
+	if len(in.Errors) > 0 {
+		e.Status = &Status{Items: StatusItems(in.Errors)}
+	}
+	b, err := json.Marshal(&e)
+	if err != nil {
+		return nil, "", fmt.Errorf("stitch %s: %w", in.Ref, err)
+	}
+	sum := sha1.Sum(b)
+	etag = hex.EncodeToString(sum[:])
+	needle := []byte(`"etag":"` + etagPlaceholder + `"`)
+	i := bytes.Index(b, needle)
+	if i < 0 {
+		return nil, "", fmt.Errorf("stitch %s: etag placeholder not found", in.Ref)
+	}
+	copy(b[i+len(`"etag":"`):], etag) // same length as the placeholder
+	return b, etag, nil
+}
+
+// StitchRelations returns the relations of the entity ref: the rows whose
+// Source is ref, sorted by type then target, without duplicates.
+func StitchRelations(ref string, rows []RelationRow) []Relation {
+	var out []Relation
+	for _, r := range rows {
+		if r.Source == ref {
+			out = append(out, Relation{Type: r.Type, TargetRef: r.Target})
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Type != out[j].Type {
+			return out[i].Type < out[j].Type
+		}
+		return out[i].TargetRef < out[j].TargetRef
+	})
+	dedup := out[:1]
+	for _, r := range out[1:] {
+		if r != dedup[len(dedup)-1] {
+			dedup = append(dedup, r)
+		}
+	}
+	return dedup
+}
+
+// StatusItems turns processing errors into status items, as Backstage does:
+// type backstage.io/catalog-processing, level error, message "<Name>: <Message>".
+func StatusItems(errs []ProcessingError) []StatusItem {
+	items := make([]StatusItem, 0, len(errs))
+	for _, pe := range errs {
+		name := pe.Name
+		if name == "" {
+			name = "Error"
+		}
+		items = append(items, StatusItem{
+			Type:    StatusTypeProcessing,
+			Level:   "error",
+			Message: name + ": " + pe.Message,
+			Error:   &ErrorDetail{Name: name, Message: pe.Message},
+		})
+	}
+	return items
+}
+
+// BodyJSON is the stored body of an entity: the entity without relations,
+// status, uid and etag (those are the stitcher's).
+func BodyJSON(e *Entity) ([]byte, error) {
+	c := *e
+	c.Relations = nil
+	c.Status = nil
+	c.Metadata.UID = ""
+	c.Metadata.Etag = ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return nil, fmt.Errorf("encode body of %s: %w", e.Ref(), err)
+	}
+	return b, nil
+}
+
+// EncodeErrors is the stored form of processing errors: "" for none, so an
+// unchanged empty list compares equal without decoding.
+func EncodeErrors(errs []ProcessingError) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(errs)
+	if err != nil { // ProcessingError has only strings and ints
+		panic(fmt.Sprintf("catalog: processing errors do not marshal: %v", err))
+	}
+	return string(b)
+}
+
+// DecodeErrors reverses EncodeErrors.
+func DecodeErrors(s string) ([]ProcessingError, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var errs []ProcessingError
+	if err := json.Unmarshal([]byte(s), &errs); err != nil {
+		return nil, fmt.Errorf("decode processing errors: %w", err)
+	}
+	return errs, nil
+}
