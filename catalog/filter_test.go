@@ -99,7 +99,7 @@ func TestTokensOriginalsAndLimits(t *testing.T) {
 	}
 	b, _ := json.Marshal(map[string]any{"kind": "Component", "metadata": map[string]any{"name": "x", "description": string(long)}, "spec": map[string]any{"type": "Service"}})
 	ts, orig := TokensWithOriginals(b)
-	if orig["kind"]["component"] != "Component" || ts["spec.type"][0] != "service" {
+	if orig["kind"]["component"] != "Component" || orig["spec.type"]["service"] != "Service" || ts["spec.type"][0] != "service" {
 		t.Fatalf("originals: %v %v", orig, ts)
 	}
 	if v, ok := ts["metadata.description"]; !ok || len(v) != 0 {

@@ -20,7 +20,9 @@ import (
 type TokenSet map[string][]string
 
 // Originals maps key → lower-cased value → the value as first written in the
-// entity. Facets report original values, as Backstage does.
+// entity, for values whose spelling differs from their lower-cased form (an
+// absent entry means the value is spelled in lower case). Facets report
+// original values, as Backstage does.
 type Originals map[string]map[string]string
 
 // MaxTokenLength is the longest key or value that is indexed.
@@ -157,7 +159,9 @@ func (f *flattener) add(key, value string) {
 	}
 	lv := strings.ToLower(value)
 	f.ts[key] = append(f.ts[key], lv)
-	if f.orig != nil {
+	// Most values are already lower case; only a differing spelling is kept
+	// (readers fall back to the lower-cased value), which saves a map per key.
+	if f.orig != nil && lv != value {
 		m := f.orig[key]
 		if m == nil {
 			m = map[string]string{}

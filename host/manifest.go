@@ -64,7 +64,13 @@ type CardExtension struct {
 	ID    string `yaml:"id"`
 	Title string `yaml:"title,omitempty"`
 	When  *When  `yaml:"when,omitempty"`
+	// CacheTTL is how long the portal may serve a rendered card before
+	// asking the plugin again (host/cardcache); 0 = the portal's default.
+	CacheTTL Duration `yaml:"cacheTTL,omitempty"`
 }
+
+// MaxCardCacheTTL caps a card's cacheTTL.
+const MaxCardCacheTTL = 24 * time.Hour
 
 // When selects entities: every set condition must hold.
 type When struct {
@@ -232,6 +238,8 @@ func (m *Manifest) Validate() error {
 		switch {
 		case p.Card != nil && p.Card.ID == "":
 			bad("spec.provides[%d].card.id is required", i)
+		case p.Card != nil && (p.Card.CacheTTL < 0 || p.Card.CacheTTL.D() > MaxCardCacheTTL):
+			bad("spec.provides[%d].card.cacheTTL must be between 0 and %s", i, MaxCardCacheTTL)
 		case p.Action != nil && p.Action.ID == "":
 			bad("spec.provides[%d].action.id is required", i)
 		case p.Check != nil && p.Check.ID == "":

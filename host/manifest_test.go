@@ -66,6 +66,8 @@ func TestParseManifestRejects(t *testing.T) {
 		{"bad http host", "api.pagerduty.com,", "https://api.pagerduty.com/x,", "http host"},
 		{"bad catalog", "catalog: read", "catalog: write", "catalog must be read or none"},
 		{"provider too often", "every: 15m", "every: 1s", "at least 1m"},
+		{"card cacheTTL over cap", "title: On-call,", "title: On-call, cacheTTL: 48h,", "cacheTTL must be between"},
+		{"card cacheTTL not a duration", "title: On-call,", "title: On-call, cacheTTL: often,", "invalid duration"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := goodManifest
@@ -80,6 +82,17 @@ func TestParseManifestRejects(t *testing.T) {
 				t.Fatalf("err = %v, want it to contain %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestParseManifestCardCacheTTL(t *testing.T) {
+	src := strings.Replace(goodManifest, "title: On-call,", "title: On-call, cacheTTL: 90s,", 1)
+	m, err := ParseManifest([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Spec.Provides[0].Card.CacheTTL.D(); got != 90*time.Second {
+		t.Fatalf("cacheTTL = %v, want 90s", got)
 	}
 }
 

@@ -55,7 +55,7 @@ func compile(ctx context.Context, h *Host, src *Source, grant services.Grant) (*
 	}
 	log := h.opts.Logger.With("plugin", name)
 	fns := abis[src.ABI](name, grant, h.opts.Services, log)
-	cp, err := extism.NewCompiledPlugin(ctx, man, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, fns)
+	cp, err := extism.NewCompiledPlugin(ctx, man, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true, EnableHttpResponseHeaders: true}, fns)
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
