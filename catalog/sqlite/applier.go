@@ -48,7 +48,7 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 		{&ap.relsBySource, "SELECT type, target_ref, originator_id FROM relations WHERE source_ref = ?"},
 		{&ap.relsByOrig, "SELECT source_ref, type, target_ref FROM relations WHERE originator_id = ?"},
 		{&ap.delRels, "DELETE FROM relations WHERE originator_id = ?"},
-		{&ap.insRel, "INSERT INTO relations (originator_id, source_ref, type, target_ref) VALUES (?, ?, ?, ?)"},
+		{&ap.insRel, "INSERT OR IGNORE INTO relations (originator_id, source_ref, type, target_ref) VALUES (?, ?, ?, ?)"},
 		{&ap.insEnt, `INSERT INTO entities (uid, ref, kind, namespace, name, location_id, parent_ref, source_key, hash, body, final, etag, errors, orphan, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`},
 		{&ap.updEnt, `UPDATE entities SET uid = ?, kind = ?, namespace = ?, name = ?, location_id = ?, parent_ref = ?, source_key = ?, hash = ?,

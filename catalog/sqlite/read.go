@@ -278,7 +278,12 @@ func (s *Store) Relations(ctx context.Context, refs []string) ([]catalog.Relatio
 	for _, r := range refs {
 		canon := strings.ToLower(r)
 		rows, err := s.r.QueryContext(ctx,
-			"SELECT source_ref, type, target_ref FROM relations WHERE source_ref = ?1 UNION SELECT source_ref, type, target_ref FROM relations WHERE target_ref = ?1", canon)
+			// Relations are stored in both directions, so the rows pointing at
+			// ref are found from ref's own rows (see migration 0002).
+			`SELECT source_ref, type, target_ref FROM relations WHERE source_ref = ?1
+			 UNION
+			 SELECT source_ref, type, target_ref FROM relations
+			 WHERE source_ref IN (SELECT target_ref FROM relations WHERE source_ref = ?1) AND target_ref = ?1`, canon)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
 		}
