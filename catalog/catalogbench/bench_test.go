@@ -198,16 +198,27 @@ func sampleRefs(b *testing.B, s catalog.Store, n int) []string {
 	return refs
 }
 
-// measure runs fn iters times and reports p50/p95/p99 in microseconds.
+// measureBudget bounds one measurement: a slow store (PostgreSQL facets at a
+// million entities take seconds each) stops after this long, with at least
+// minSamples samples, so a benchmark run stays in minutes.
+const (
+	measureBudget = 30 * time.Second
+	minSamples    = 20
+)
+
+// measure runs fn up to iters times and reports p50/p95/p99 in microseconds
+// and how many samples they come from.
 func measure(b *testing.B, name string, iters int, fn func() error) {
-	d := make([]time.Duration, iters)
-	for i := range d {
+	d := make([]time.Duration, 0, iters)
+	start := time.Now()
+	for len(d) < iters && (len(d) < minSamples || time.Since(start) < measureBudget) {
 		t := time.Now()
 		if err := fn(); err != nil {
 			b.Fatalf("%s: %v", name, err)
 		}
-		d[i] = time.Since(t)
+		d = append(d, time.Since(t))
 	}
+	b.ReportMetric(float64(len(d)), name+"_samples")
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 	pct := func(p float64) float64 { return float64(d[int(p*float64(len(d)-1))].Nanoseconds()) / 1e3 }
 	b.ReportMetric(pct(0.50), name+"_p50_us")

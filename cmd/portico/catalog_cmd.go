@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/portico-dev/portico/catalog"
 	"github.com/portico-dev/portico/catalog/ingest"
+	"github.com/portico-dev/portico/sdk"
 )
 
 func init() {
@@ -237,74 +236,27 @@ func findLocation(ctx context.Context, st catalog.Store, typ, target string) (ca
 	return catalog.Location{}, catalog.NotFoundf("location %s:%s not found", typ, target)
 }
 
-// importRemote registers through POST /api/catalog/locations; an existing
-// location is refreshed through POST /api/catalog/refresh instead.
+// importRemote registers through the SDK (POST /api/catalog/locations); an
+// existing location is refreshed (POST /api/catalog/refresh) instead.
 func importRemote(ctx context.Context, server, typ, target string, stdout, stderr io.Writer) int {
-	base := strings.TrimRight(server, "/") + "/api/catalog"
-	client := &http.Client{Timeout: 10 * time.Minute}
-	status, body, err := postJSON(ctx, client, base+"/locations", map[string]string{"type": typ, "target": target})
-	if err != nil {
-		fmt.Fprintln(stderr, "portico catalog import:", err)
-		return 1
+	opts := []sdk.Option{sdk.WithHTTPClient(&http.Client{Timeout: 10 * time.Minute})}
+	if tok := os.Getenv("PORTICO_TOKEN"); tok != "" {
+		opts = append(opts, sdk.WithToken(tok))
 	}
-	switch status {
-	case http.StatusCreated, http.StatusOK:
-		var out struct {
-			Location catalog.Location `json:"location"`
-		}
-		_ = json.Unmarshal(body, &out)
-		fmt.Fprintf(stdout, "registered %s:%s on %s (location %s)\n", typ, target, server, out.Location.ID)
+	client := sdk.New(strings.TrimRight(server, "/")+"/api/catalog", opts...)
+	res, err := client.AddLocation(ctx, sdk.AddLocationRequest{Type: typ, Target: target})
+	if err == nil {
+		fmt.Fprintf(stdout, "registered %s:%s on %s (location %s)\n", typ, target, server, res.Location.ID)
 		return 0
-	case http.StatusConflict:
-		ref := catalog.GeneratedLocationRef(typ, target)
-		status, body, err = postJSON(ctx, client, base+"/refresh", map[string]string{"entityRef": ref})
-		if err == nil && status == http.StatusOK {
+	}
+	if errors.Is(err, sdk.ErrConflict) {
+		if err = client.RefreshEntity(ctx, catalog.GeneratedLocationRef(typ, target)); err == nil {
 			fmt.Fprintf(stdout, "%s:%s was already registered on %s; refreshed it\n", typ, target, server)
 			return 0
 		}
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "portico catalog import:", err)
-		return 1
-	}
-	fmt.Fprintf(stderr, "portico catalog import: %s answered %d: %s\n", server, status, apiErrorMessage(body))
+	fmt.Fprintln(stderr, "portico catalog import:", err)
 	return 1
-}
-
-func postJSON(ctx context.Context, c *http.Client, url string, v any) (int, []byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return 0, nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if tok := os.Getenv("PORTICO_TOKEN"); tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, nil, fmt.Errorf("POST %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return 0, nil, fmt.Errorf("POST %s: %w", url, err)
-	}
-	return resp.StatusCode, body, nil
-}
-
-// apiErrorMessage extracts Backstage's error body message, or the raw body.
-func apiErrorMessage(body []byte) string {
-	var e struct {
-		Error struct{ Name, Message string } `json:"error"`
-	}
-	if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
-		return e.Error.Name + ": " + e.Error.Message
-	}
-	return strings.TrimSpace(string(body))
 }
 
 // progressBar draws ingest progress on stderr for large imports: redrawn in
