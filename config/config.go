@@ -6,7 +6,7 @@
 // configured from a *Config, not the other way round.
 //
 // Decoding is strict: an unknown key is an error naming the key and its line.
-// Sections that later issues define (auth, plugins, search, trust, permission)
+// Sections that later issues define (auth, plugins, search, permission)
 // are accepted today as raw maps (map[string]any), so a config file written for
 // a newer Portico does not fail; each becomes a typed struct, decoded strictly,
 // when its owner lands.
@@ -14,6 +14,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -44,12 +45,12 @@ type Config struct {
 	Server   Server   `yaml:"server"`
 	Database Database `yaml:"database"`
 	Catalog  Catalog  `yaml:"catalog"`
+	Search   Search   `yaml:"search"`
 
 	// Sections owned by later issues; accepted, not yet interpreted.
 	Auth       map[string]any `yaml:"auth"`
 	Plugins    map[string]any `yaml:"plugins"`
-	Search     map[string]any `yaml:"search"`
-	Trust      map[string]any `yaml:"trust"`
+	Trust      Trust          `yaml:"trust"`
 	Permission map[string]any `yaml:"permission"`
 
 	// Path is the absolute path of the file loaded ("" when none); Dir is the
@@ -119,6 +120,57 @@ type RuleLocation struct {
 	Exact   string `yaml:"exact"`
 	Target  string `yaml:"target"`
 	Pattern string `yaml:"pattern"`
+}
+
+// Trust is the plugin publishers this portal trusts (host/registry checks
+// plugin signatures against it):
+//
+//	trust:
+//	  require: true        # refuse unsigned plugins and unknown signers
+//	  keys:
+//	    - {name: acme, publicKey: BASE64}   # `portico plugin keygen` writes KEY.pub
+type Trust struct {
+	Require bool       `yaml:"require"`
+	Keys    []TrustKey `yaml:"keys"`
+}
+
+// TrustKey is one publisher's ed25519 public key: standard base64 of its 32
+// bytes (an "ed25519:" prefix is accepted).
+type TrustKey struct {
+	Name      string `yaml:"name"`
+	PublicKey string `yaml:"publicKey"`
+}
+
+// PublicKeyBytes decodes PublicKey (finish has validated it).
+func (k TrustKey) PublicKeyBytes() ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.TrimSpace(k.PublicKey), "ed25519:"))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != 32 {
+		return nil, fmt.Errorf("%d bytes, want 32", len(b))
+	}
+	return b, nil
+}
+
+func (t Trust) validate() error {
+	seen := map[string]bool{}
+	for i, k := range t.Keys {
+		if k.Name == "" {
+			return fmt.Errorf("trust.keys[%d].name is required", i)
+		}
+		if seen[k.Name] {
+			return fmt.Errorf("trust.keys[%d]: duplicate name %q", i, k.Name)
+		}
+		seen[k.Name] = true
+		if _, err := k.PublicKeyBytes(); err != nil {
+			return fmt.Errorf("trust.keys[%d] (%s).publicKey: want base64 of an ed25519 public key: %v", i, k.Name, err)
+		}
+	}
+	if t.Require && len(t.Keys) == 0 {
+		return errors.New("trust.require is true but trust.keys is empty: no plugin could be installed")
+	}
+	return nil
 }
 
 // Kind registers a custom kind; Schema is a JSON Schema path, relative to the
@@ -275,10 +327,15 @@ var schema = ks(map[string]*keySet{
 		"readonly":             nil,
 		"allowedLocationTypes": nil,
 	}),
-	"auth":       anyKeys,
-	"plugins":    anyKeys,
-	"search":     anyKeys,
-	"trust":      anyKeys,
+	"auth":    anyKeys,
+	"plugins": anyKeys,
+	"search": ks(map[string]*keySet{
+		"meilisearch": ks(map[string]*keySet{"url": nil, "index": nil}),
+	}),
+	"trust": ks(map[string]*keySet{
+		"require": nil,
+		"keys":    ks(map[string]*keySet{"name": nil, "publicKey": nil}),
+	}),
 	"permission": anyKeys,
 })
 
@@ -346,6 +403,9 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 func (c *Config) finish() error {
 	if c.Server.Listen == "" {
 		c.Server.Listen = DefaultListen
+	}
+	if err := c.Trust.validate(); err != nil {
+		return err
 	}
 	cat := &c.Catalog
 	switch cat.OrphanStrategy {
@@ -440,4 +500,38 @@ func checkRules(rules []Rule, where string) error {
 		}
 	}
 	return nil
+}
+
+// Search is the search section: the embedded index in the data directory by
+// default, Meilisearch when meilisearch.url is set.
+type Search struct {
+	Meilisearch Meilisearch `yaml:"meilisearch"`
+}
+
+// Meilisearch selects a Meilisearch server. The API key comes only from the
+// environment (PORTICO_SEARCH_MEILISEARCH_KEY), never from the file.
+type Meilisearch struct {
+	URL   string `yaml:"url"`
+	Index string `yaml:"index"` // default DefaultMeilisearchIndex
+	Key   string `yaml:"-"`
+}
+
+// DefaultMeilisearchIndex is the index uid used when search.meilisearch.index is unset.
+const DefaultMeilisearchIndex = "portico"
+
+// Enabled reports whether Meilisearch is configured.
+func (m Meilisearch) Enabled() bool { return m.URL != "" }
+
+// IndexName returns the configured index uid or the default.
+func (m Meilisearch) IndexName() string {
+	if m.Index == "" {
+		return DefaultMeilisearchIndex
+	}
+	return m.Index
+}
+
+func init() {
+	envVars["PORTICO_SEARCH_MEILISEARCH_URL"] = func(c *Config, v string) error { c.Search.Meilisearch.URL = v; return nil }
+	envVars["PORTICO_SEARCH_MEILISEARCH_INDEX"] = func(c *Config, v string) error { c.Search.Meilisearch.Index = v; return nil }
+	envVars["PORTICO_SEARCH_MEILISEARCH_KEY"] = func(c *Config, v string) error { c.Search.Meilisearch.Key = v; return nil }
 }

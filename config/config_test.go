@@ -48,7 +48,7 @@ catalog:
 auth:
   providers: {github: {clientId: x}}
 plugins: {}
-search: {engine: meilisearch}
+search: {meilisearch: {url: http://127.0.0.1:7700, index: cat}}
 trust: {keys: []}
 permission: {enabled: true}
 `)
@@ -80,8 +80,11 @@ permission: {enabled: true}
 	if cat.Kinds[0].Schema != filepath.Join(confDir, "schemas", "AiResource.v1alpha1.schema.json") {
 		t.Errorf("kinds = %+v", cat.Kinds)
 	}
-	if c.Search["engine"] != "meilisearch" || c.Auth == nil || c.Permission["enabled"] != true {
-		t.Errorf("raw sections not kept: %+v %+v", c.Search, c.Auth)
+	if c.Auth == nil || c.Permission["enabled"] != true {
+		t.Errorf("raw sections not kept: %+v %+v", c.Auth, c.Permission)
+	}
+	if m := c.Search.Meilisearch; m.URL != "http://127.0.0.1:7700" || m.IndexName() != "cat" || !m.Enabled() {
+		t.Errorf("search = %+v", c.Search)
 	}
 }
 
@@ -199,5 +202,61 @@ func TestRuleLocations(t *testing.T) {
 		ls[1].Exact != filepath.Join(dir, "templates", "t.yaml") || ls[1].Target != "" ||
 		ls[2].Pattern != filepath.Join(dir, "templates", "**", "*.yaml") {
 		t.Errorf("rule locations = %+v", ls)
+	}
+}
+
+func TestSearchSection(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "portico.yaml")
+	if err := os.WriteFile(p, []byte("search: {meilisearch: {url: http://x, key: secret}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(p, nil); err == nil || !strings.Contains(err.Error(), "search.meilisearch.key") {
+		t.Fatalf("a key in the file must be refused (env only), got %v", err)
+	}
+	c, err := Load("", []string{"PORTICO_SEARCH_MEILISEARCH_URL=http://m:7700", "PORTICO_SEARCH_MEILISEARCH_KEY=k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.Search.Meilisearch; m.URL != "http://m:7700" || m.Key != "k" || m.IndexName() != DefaultMeilisearchIndex {
+		t.Errorf("search from env = %+v", m)
+	}
+	c, err = Load("", nil)
+	if err != nil || c.Search.Meilisearch.Enabled() {
+		t.Errorf("default search = %+v, %v; want the embedded index", c.Search, err)
+	}
+}
+
+func TestTrust(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	key := "A3Ehk6Xcdd8KQbeWJxKBg2uA3IcHQd9PDzmcXBJE6ZI="
+	c, err := Load(write("trust:\n  require: true\n  keys:\n    - {name: acme, publicKey: "+key+"}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Trust.Require || len(c.Trust.Keys) != 1 || c.Trust.Keys[0].Name != "acme" {
+		t.Fatalf("trust %+v", c.Trust)
+	}
+	if b, err := c.Trust.Keys[0].PublicKeyBytes(); err != nil || len(b) != 32 {
+		t.Fatalf("key %v %v", b, err)
+	}
+	for body, want := range map[string]string{
+		"trust: {require: true}\n":                                   "trust.keys is empty",
+		"trust: {keys: [{name: a, publicKey: abc}]}\n":               "publicKey",
+		"trust: {keys: [{publicKey: " + key + "}]}\n":                "name is required",
+		"trust: {keys: [{name: a, publicKey: " + key + ", x: 1}]}\n": "x",
+		"trust: {signers: []}\n":                                     "signers",
+	} {
+		_, err := Load(write(body), nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", body, err, want)
+		}
 	}
 }

@@ -41,6 +41,15 @@ type Spec struct {
 	Limits      Limits         `yaml:"limits,omitempty"`
 	// Config is the JSON Schema of the operator's settings, kept as decoded.
 	Config map[string]any `yaml:"config,omitempty"`
+	// Requires states what the plugin needs of the portal it runs in.
+	Requires *Requires `yaml:"requires,omitempty"`
+}
+
+// Requires is spec.requires. Portico is a semver range of Portico versions
+// (">=0.2.0 <1.0.0", "^0.3"); host/registry refuses to install a plugin whose
+// range excludes the running build.
+type Requires struct {
+	Portico string `yaml:"portico,omitempty"`
 }
 
 // ModuleRef points at the Wasm module inside the plugin directory and

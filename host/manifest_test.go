@@ -129,3 +129,16 @@ func TestValidateConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestParseManifestRequires(t *testing.T) {
+	m, err := ParseManifest([]byte(goodManifest + "  requires: {portico: \">=0.1.0 <1.0.0\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Spec.Requires == nil || m.Spec.Requires.Portico != ">=0.1.0 <1.0.0" {
+		t.Fatalf("requires %+v", m.Spec.Requires)
+	}
+	if _, err := ParseManifest([]byte(goodManifest + "  requires: {kubernetes: \"1\"}\n")); err == nil {
+		t.Fatal("unknown requires key accepted")
+	}
+}
