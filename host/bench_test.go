@@ -96,30 +96,35 @@ func BenchmarkThroughput(b *testing.B) {
 				if export == "noop" {
 					in = nil
 				}
-				if err := p.Warm(context.Background(), conc); err != nil {
-					b.Fatal(err)
-				}
-				var wg sync.WaitGroup
-				per := b.N * batch / conc
-				b.ResetTimer()
-				t0 := time.Now()
-				for c := 0; c < conc; c++ {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for i := 0; i < per; i++ {
-							if _, err := p.Call(context.Background(), export, in); err != nil {
-								b.Error(err)
-								return
-							}
-						}
-					}()
-				}
-				wg.Wait()
-				b.ReportMetric(float64(per*conc)/time.Since(t0).Seconds(), "calls/s")
+				runThroughput(b, p, export, in, conc)
 			})
 		}
 	}
+}
+
+// runThroughput makes b.N*batch calls from conc goroutines and reports calls/s.
+func runThroughput(b *testing.B, p *host.Plugin, export string, in []byte, conc int) {
+	if err := p.Warm(context.Background(), conc); err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	per := b.N * batch / conc
+	b.ResetTimer()
+	t0 := time.Now()
+	for c := 0; c < conc; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				if _, err := p.Call(context.Background(), export, in); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(per*conc)/time.Since(t0).Seconds(), "calls/s")
 }
 
 // BenchmarkColdLoad measures Load (compile + first instance) with an empty
@@ -166,18 +171,24 @@ func BenchmarkIdleInstanceMemory(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		e := newEnv(b)
 		p := e.load(b, manifest(fmt.Sprintf("mem%d", i), host.Limits{Instances: n + 1}, services.Grant{}))
-		runtime.GC()
-		before := rss()
-		if err := p.Warm(context.Background(), n+1); err != nil {
-			b.Fatal(err)
-		}
-		runtime.GC()
-		after := rss()
-		if idle := host.IdleInstances(p); idle != n+1 {
-			b.Fatalf("idle = %d", idle)
-		}
-		b.ReportMetric(float64(after-before)/n/(1<<20), "MiB/instance")
+		b.ReportMetric(idleInstanceMiB(b, p, n), "MiB/instance")
 	}
+}
+
+// idleInstanceMiB warms n more idle instances of p (whose pool holds n+1
+// and one idle instance) and returns the RSS growth per instance in MiB.
+func idleInstanceMiB(b *testing.B, p *host.Plugin, n int) float64 {
+	runtime.GC()
+	before := rss()
+	if err := p.Warm(context.Background(), n+1); err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	after := rss()
+	if idle := host.IdleInstances(p); idle != n+1 {
+		b.Fatalf("idle = %d", idle)
+	}
+	return float64(after-before) / float64(n) / (1 << 20)
 }
 
 func rss() int64 {

@@ -14,3 +14,10 @@ func FastPath(p *Plugin) bool {
 
 // IdleInstances is the number of idle instances in p's pool.
 func IdleInstances(p *Plugin) int { return p.pool.idleCount() }
+
+// DisableCompiledShare makes every load of h compile anew (benchmarks
+// compare it with the in-process compiled cache).
+func DisableCompiledShare(h *Host) { h.noShare = true }
+
+// CompiledHeld is the number of compiled plugins h keeps in memory.
+func CompiledHeld(h *Host) int { return h.compiled.len() }

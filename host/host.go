@@ -35,6 +35,10 @@ type Options struct {
 type Host struct {
 	opts  Options
 	cache wazero.CompilationCache
+	// compiled shares compiled plugins between loads of one module under one
+	// binding (compcache.go); noShare turns that off (benchmarks).
+	compiled compiledCache
+	noShare  bool
 
 	mu      sync.RWMutex
 	plugins map[string]*Plugin

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	extism "github.com/extism/go-sdk"
@@ -25,12 +26,17 @@ type Plugin struct {
 	grant    services.Grant
 	limits   Limits
 	compiled *extism.CompiledPlugin
-	pool     *pool
-	breaker  *breaker
-	metrics  *Metrics
-	guard    *netGuard
-	log      *slog.Logger
-	exports  map[string]bool
+	// shared holds compiled: possibly shared with other loads of the same
+	// module and binding (compcache.go); closed by its last user.
+	shared      *sharedCompiled
+	releaseOnce sync.Once
+	releaseErr  error
+	pool        *pool
+	breaker     *breaker
+	metrics     *Metrics
+	guard       *netGuard
+	log         *slog.Logger
+	exports     map[string]bool
 }
 
 // errDeadline is the cause of a call's own deadline (vs. the caller's).
@@ -54,13 +60,24 @@ func compile(ctx context.Context, h *Host, src *Source, grant services.Grant) (*
 		AllowedHosts: append([]string(nil), grant.HTTP...),
 	}
 	log := h.opts.Logger.With("plugin", name)
-	fns := abis[src.ABI](name, grant, h.opts.Services, log)
-	cp, err := extism.NewCompiledPlugin(ctx, man, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true, EnableHttpResponseHeaders: true}, fns)
+	build := func() (*extism.CompiledPlugin, error) {
+		fns := abis[src.ABI](name, grant, h.opts.Services, log)
+		return extism.NewCompiledPlugin(ctx, man, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true, EnableHttpResponseHeaders: true}, fns)
+	}
+	var shared *sharedCompiled
+	var err error
+	if h.noShare {
+		shared = &sharedCompiled{refs: 1}
+		shared.cp, err = build()
+	} else {
+		shared, _, err = h.compiled.acquire(ctx, newCompiledKey(src, grant, lim), build)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
+	cp := shared.cp
 	p := &Plugin{
-		h: h, src: src, grant: grant, limits: lim, compiled: cp,
+		h: h, src: src, grant: grant, limits: lim, compiled: cp, shared: shared,
 		breaker: &breaker{cfg: h.opts.Breaker, now: h.opts.Now},
 		metrics: newMetrics(),
 		guard:   newNetGuard(grant.HTTP),
@@ -71,7 +88,7 @@ func compile(ctx context.Context, h *Host, src *Source, grant services.Grant) (*
 	// Instantiate one to learn the exports and fail the load early on link errors.
 	in, err := p.newInstance(ctx)
 	if err != nil {
-		_ = cp.Close(ctx)
+		_ = p.releaseCompiled(ctx)
 		return nil, err
 	}
 	for name := range in.ext.Module().ExportedFunctions() {
@@ -165,10 +182,22 @@ func (p *Plugin) HasExport(name string) bool { return p.exports[name] }
 // Parked reports whether the breaker currently refuses calls.
 func (p *Plugin) Parked() bool { return p.breaker.parked() }
 
-// Close discards every instance and the compiled module.
+// Close discards every instance and lets go of the compiled module (closed
+// unless another loaded plugin shares it).
 func (p *Plugin) Close(ctx context.Context) error {
 	p.pool.close(ctx)
-	return p.compiled.Close(ctx)
+	return p.releaseCompiled(ctx)
+}
+
+func (p *Plugin) releaseCompiled(ctx context.Context) error {
+	p.releaseOnce.Do(func() {
+		if p.h.noShare {
+			p.releaseErr = p.compiled.Close(ctx)
+			return
+		}
+		p.releaseErr = p.h.compiled.release(ctx, p.shared)
+	})
+	return p.releaseErr
 }
 
 // standardExports must return an ABI document ({"abi": 1, ...}).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -367,6 +368,8 @@ type servePlugins struct {
 	host   *host.Host
 	err    error
 	search swapSearch
+	// settings is the config's plugins section, read once with the host.
+	settings map[string]config.PluginSettings
 }
 
 // swapSearch answers portico_search_v1 from the catalog store until a search
@@ -414,7 +417,27 @@ func pluginHost(rt *runtime) *host.Host {
 	}
 	servePluginsMu.Unlock()
 	sp.once.Do(func() {
-		mem := services.NewMemory() // plugin settings and secrets: the plugins section, later
+		// Plugin settings and secrets come from the config's plugins section;
+		// config.Load has already rejected a malformed one.
+		mem := services.NewMemory()
+		settings, err := rt.cfg.PluginSettings()
+		if err != nil {
+			rt.log.Error("plugin settings", "err", err)
+		}
+		for name, ps := range settings {
+			if ps.Config != nil {
+				b, err := json.Marshal(ps.Config)
+				if err != nil {
+					rt.log.Error("plugin settings", "plugin", name, "err", err)
+					continue
+				}
+				mem.SetConfig(name, b)
+			}
+			for k, v := range ps.Secrets {
+				mem.SetSecret(name, k, v)
+			}
+		}
+		sp.settings = settings
 		sp.search.fallback = &services.StoreCatalog{Store: rt.store}
 		sp.host, sp.err = host.New(host.Options{
 			CacheDir: filepath.Join(rt.data, "cache", "wasm"),
@@ -449,7 +472,9 @@ func startPlugins(ctx context.Context, rt *runtime, app *fiber.App) (stop func()
 		return func() { _ = h.Close(context.Background()) }
 	}
 	m.Logger = rt.log
-	live := &registry.Live{Host: h, Manager: m}
+	live := &registry.Live{Host: h, Manager: m, Amend: func(name string, g services.Grant) services.Grant {
+		return amendGrant(rt, name, g)
+	}}
 	if names, err := m.Restore(ctx); err != nil || len(names) > 0 {
 		rt.log.Info("restore plugins from the lockfile", "restored", names, "err", err)
 	}
@@ -471,4 +496,21 @@ func startPlugins(ctx context.Context, rt *runtime, app *fiber.App) (stop func()
 		delete(servePluginsOf, rt)
 		servePluginsMu.Unlock()
 	}
+}
+
+// amendGrant adds the operator's plugins.NAME.allowHTTP hosts to a plugin's
+// install grant.
+func amendGrant(rt *runtime, name string, g services.Grant) services.Grant {
+	servePluginsMu.Lock()
+	sp := servePluginsOf[rt]
+	servePluginsMu.Unlock()
+	if sp == nil {
+		return g
+	}
+	extra := sp.settings[name].AllowHTTP
+	if len(extra) == 0 {
+		return g
+	}
+	g.HTTP = append(append([]string(nil), g.HTTP...), extra...)
+	return g
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico/host"
+	"github.com/portico-dev/portico/host/services"
 )
 
 // Live keeps a host's plugins in step with the lockfile: what is installed
@@ -18,6 +19,10 @@ import (
 type Live struct {
 	Host    *host.Host
 	Manager *Manager
+	// Amend, when set, adjusts the grant a plugin is loaded with. serve uses
+	// it for the operator's config (plugins.NAME.allowHTTP in the config
+	// file): the operator who writes the config grants that too.
+	Amend func(name string, g services.Grant) services.Grant
 
 	mu     sync.Mutex
 	loaded map[string]string // name → digest|grant that is loaded
@@ -39,11 +44,14 @@ func (l *Live) Reconcile(ctx context.Context) error {
 	var errs []error
 	for _, name := range sortedNames(lf) {
 		e := lf.Plugins[name]
-		key := e.Digest + "|" + FormatGrant(e.Granted)
+		g := e.Granted
+		if l.Amend != nil {
+			g = l.Amend(name, g)
+		}
+		key := e.Digest + "|" + FormatGrant(g)
 		if l.loaded[name] == key {
 			continue
 		}
-		g := e.Granted
 		if _, err := l.Host.Load(ctx, l.Manager.Dir(e), host.LoadOptions{Grant: &g, Replace: true}); err != nil {
 			errs = append(errs, fmt.Errorf("load plugin %s %s: %w", name, e.Version, err))
 			log.Error("plugin load failed; the previous version (if any) keeps running", "name", name, "version", e.Version, "err", err)
