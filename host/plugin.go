@@ -61,7 +61,7 @@ func compile(ctx context.Context, h *Host, src *Source, grant services.Grant) (*
 	}
 	log := h.opts.Logger.With("plugin", name)
 	build := func() (*extism.CompiledPlugin, error) {
-		fns := abis[src.ABI](name, grant, h.opts.Services, log)
+		fns := abis[src.ABI](name, grant, h.opts.Services, h.opts.Logger) // v1 names the plugin itself
 		return extism.NewCompiledPlugin(ctx, man, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true, EnableHttpResponseHeaders: true}, fns)
 	}
 	var shared *sharedCompiled

@@ -55,7 +55,9 @@ type Env struct {
 	Plugin   string
 	Grant    services.Grant
 	Services services.Set
-	Logger   *slog.Logger
+	// Logger receives portico_log_v1 records; they carry the plugin's name
+	// only once, so pass a logger that does not already name it.
+	Logger *slog.Logger
 }
 
 // Names lists every host function of ABI v1, in pdk/ABI.md order.
