@@ -52,8 +52,25 @@ type Store interface {
 	// Health counts entities with processing errors and orphans.
 	Health(ctx context.Context) (Health, error)
 
+	// SearchOutbox returns up to limit pending search changes with Seq > after,
+	// oldest first. Every write that changes an entity's final JSON, and every
+	// delete, records its ref in the outbox in the same transaction; a newer
+	// change of a ref replaces its pending one (with a larger Seq).
+	SearchOutbox(ctx context.Context, after int64, limit int) ([]SearchChange, error)
+	// AckSearchOutbox removes exactly the given changes once the index holds
+	// them. A ref changed again since it was read has a new Seq and stays.
+	AckSearchOutbox(ctx context.Context, seqs []int64) error
+
 	KV
 	Close() error
+}
+
+// SearchChange is one pending entry of the search outbox: the entity ref was
+// written (re-read it) or Deleted (drop it from the index).
+type SearchChange struct {
+	Seq     int64  `json:"seq"`
+	Ref     string `json:"ref"`
+	Deleted bool   `json:"deleted,omitempty"`
 }
 
 // KV is a plugin's private key-value space; ns is the plugin name, so one

@@ -6,7 +6,7 @@
 // configured from a *Config, not the other way round.
 //
 // Decoding is strict: an unknown key is an error naming the key and its line.
-// Sections that later issues define (auth, plugins, search, permission)
+// Sections that later issues define (auth, plugins, permission)
 // are accepted today as raw maps (map[string]any), so a config file written for
 // a newer Portico does not fail; each becomes a typed struct, decoded strictly,
 // when its owner lands.

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"Locations", testLocations},
 		{"LocationsDue", testLocationsDue},
 		{"KV", testKV},
+		{"SearchOutbox", testSearchOutbox},
 		{"Health", testHealth},
 		{"FilterOracle", testFilterOracle},
 		{"OrderAndPaging", testOrderAndPaging},

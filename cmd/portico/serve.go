@@ -227,7 +227,11 @@ func serve(ctx context.Context, configPath, listenFlag, dataFlag string, log *sl
 		Logger:        log,
 		ReadOnly:      rt.cfg.Catalog.Readonly,
 		LocationTypes: rt.cfg.Catalog.AllowedLocationTypes,
+		Areas:         []web.Area{uiArea(rt)},
 	})
+	_ = wireSearch(runCtx, rt, app) // /api/search, portico_search_v1, catalog→index outbox sync (search_wiring.go)
+	// Plugin host, installed plugins, /api/admin/plugins (plugin_registry_cmd.go).
+	defer startPlugins(ctx, rt, app)()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		stopRun()
