@@ -53,7 +53,7 @@ func TestCustomKindVariants(t *testing.T) {
 }
 
 func TestCustomKindVariantsWithoutBase(t *testing.T) {
-	dir := "/work/shared/compat/backstage/schemas/kinds/"
+	dir := "schemas/kinds/"
 	k := mustKinds(t, KindSchema{Path: dir + "AiResource.v1alpha1.skill.schema.json"}, KindSchema{Path: dir + "AiResource.v1alpha1.rule.schema.json"})
 	_, errs := k.Check(aiResource(func(s map[string]any) { s["type"] = "other" }))
 	if pe := errorFor(t, errs, "spec.type"); !strings.Contains(pe.Message, "expected one of skill, rule for kind AiResource") {

@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-const examplesDir = "/work/shared/compat/backstage/catalog-examples"
+const examplesDir = "ingest/testdata/backstage"
 
 // localReader reads files only; URLs fail as they do on machines without
 // network access.
@@ -34,7 +34,7 @@ func mustKinds(t testing.TB, custom ...KindSchema) *Kinds {
 }
 
 func aiResourceSchemas(variants bool) []KindSchema {
-	dir := "/work/shared/compat/backstage/schemas/kinds/"
+	dir := "schemas/kinds/"
 	out := []KindSchema{{Path: dir + "AiResource.v1alpha1.schema.json"}}
 	if variants {
 		for _, v := range []string{"skill", "rule", "plugin", "marketplace"} {

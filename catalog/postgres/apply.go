@@ -19,6 +19,10 @@ import (
 // then bulk-write rows and relations with COPY. Applies are serialised per
 // schema by a transaction advisory lock, so replicas never interleave.
 // An identical re-apply writes no entity row.
+// analyzeAfterRows is the number of written entities from which an Apply
+// refreshes the planner's statistics.
+const analyzeAfterRows = 10_000
+
 func (s *Store) ApplyLocation(ctx context.Context, a catalog.Apply) (catalog.ApplyResult, error) {
 	var res catalog.ApplyResult
 	start := time.Now()
@@ -38,6 +42,14 @@ func (s *Store) ApplyLocation(ctx context.Context, a catalog.Apply) (catalog.App
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return catalog.ApplyResult{}, fmt.Errorf("postgres: apply %s: commit: %w", a.LocationID, err)
+	}
+	// A bulk load leaves the planner without statistics until autovacuum gets
+	// to the tables, and until then it scans and sorts where an index walk
+	// would stop after one page. Large applies refresh them at once.
+	if res.Added+res.Updated+res.Deleted >= analyzeAfterRows {
+		if _, err := s.pool.Exec(ctx, `ANALYZE entities, relations`); err != nil {
+			s.log.Warn("catalog apply: analyze after a large apply failed", "location", a.LocationID, "err", err)
+		}
 	}
 	s.log.Debug("catalog apply", "location", a.LocationID, "entities", len(a.Entities), "added", res.Added,
 		"updated", res.Updated, "unchanged", res.Unchanged, "orphaned", res.Orphaned, "deleted", res.Deleted,

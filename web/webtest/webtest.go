@@ -42,14 +42,15 @@ type Server struct {
 	FilesURL string
 }
 
-// ExamplesDir is the Backstage example catalog in the shared reference.
+// ExamplesDir is Backstage's example catalog, as copied into the repository
+// (catalog/ingest/testdata/backstage, byte-identical to shared/compat).
 func ExamplesDir() string {
 	if d := os.Getenv("PORTICO_BACKSTAGE_EXAMPLES"); d != "" {
 		return d
 	}
 	_, file, _, _ := runtime.Caller(0)
-	// web/webtest → repository root → ../shared/compat/backstage/catalog-examples
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "compat", "backstage", "catalog-examples")
+	// web/webtest → repository root → catalog/ingest/testdata/backstage
+	return filepath.Join(filepath.Dir(file), "..", "..", "catalog", "ingest", "testdata", "backstage")
 }
 
 // loopbackOnly refuses every host but 127.0.0.1 at once, so example files
