@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/portico-dev/portico/catalog"
@@ -259,40 +258,21 @@ func importRemote(ctx context.Context, server, typ, target string, stdout, stder
 	return 1
 }
 
-// progressBar draws ingest progress on stderr for large imports: redrawn in
-// place on a terminal, one line per 10% otherwise.
+// progressBar shows ingest progress for large imports (small ones finish
+// before a bar helps).
 type progressBar struct {
-	mu       sync.Mutex
-	w        io.Writer
-	tty      bool
-	start    time.Time
-	last     time.Time
-	lastPct  int
-	shown    bool
+	*progress
 	minTotal int
 }
 
 func newProgressBar(w io.Writer) *progressBar {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
-	}
-	return &progressBar{w: w, tty: tty, start: time.Now(), lastPct: -1, minTotal: 1000}
+	return &progressBar{progress: newProgress(w), minTotal: 1000}
 }
 
 func (b *progressBar) update(p ingest.Progress) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	if p.Documents < b.minTotal {
-		return // small imports finish before a bar helps
-	}
-	now := time.Now()
-	if b.tty && p.Phase != "done" && now.Sub(b.last) < 100*time.Millisecond {
 		return
 	}
-	b.last = now
 	// Sources are processed one after the other and Location entities add
 	// targets as they are read, so the bar counts sources; entities and the
 	// rate are shown beside it.
@@ -300,29 +280,8 @@ func (b *progressBar) update(p ingest.Progress) {
 	if p.SourcesKnown > 0 && p.Phase == "processing" {
 		pct = p.SourcesDone * 100 / p.SourcesKnown
 	}
-	rate := float64(p.Processed) / max(time.Since(b.start).Seconds(), 0.001)
-	const width = 30
-	fill := pct * width / 100
-	line := fmt.Sprintf("%-10s [%s%s] %d/%d files  %d entities  %.0f/s", p.Phase,
-		strings.Repeat("=", fill), strings.Repeat(" ", width-fill), p.SourcesDone, p.SourcesKnown, p.Processed, rate)
-	if !b.tty {
-		if pct/10 == b.lastPct/10 && p.Phase == "processing" {
-			return
-		}
-		b.lastPct = pct
-	}
-	b.shown = true
-	if b.tty {
-		fmt.Fprintf(b.w, "\r\033[K%s", line)
-	} else {
-		fmt.Fprintln(b.w, line)
-	}
-}
-
-func (b *progressBar) finish() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.shown && b.tty {
-		fmt.Fprintln(b.w)
-	}
+	b.draw(pct, p.Phase != "processing", func() string {
+		return fmt.Sprintf("%-10s %s %d/%d files  %d entities  %.0f/s", p.Phase, bar(pct),
+			p.SourcesDone, p.SourcesKnown, p.Processed, b.rate(p.Processed))
+	})
 }

@@ -5,9 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/portico-dev/portico/search"
@@ -70,63 +67,17 @@ func runSearchReindex(ctx context.Context, args []string, stdout, stderr io.Writ
 	return 0
 }
 
-// searchBar draws reindex progress: redrawn in place on a terminal, one line
-// per 10% otherwise.
-type searchBar struct {
-	mu      sync.Mutex
-	w       io.Writer
-	tty     bool
-	start   time.Time
-	last    time.Time
-	lastPct int
-	shown   bool
-}
+// searchBar shows reindex progress.
+type searchBar struct{ *progress }
 
-func newSearchBar(w io.Writer) *searchBar {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
-	}
-	return &searchBar{w: w, tty: tty, start: time.Now(), lastPct: -1}
-}
+func newSearchBar(w io.Writer) *searchBar { return &searchBar{newProgress(w)} }
 
 func (b *searchBar) update(done, total int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := time.Now()
-	if b.tty && done < total && now.Sub(b.last) < 100*time.Millisecond {
-		return
-	}
-	b.last = now
 	pct := 100
 	if total > 0 {
 		pct = done * 100 / total
 	}
-	if !b.tty {
-		if pct/10 == b.lastPct/10 {
-			return
-		}
-		b.lastPct = pct
-	}
-	const width = 30
-	fill := pct * width / 100
-	rate := float64(done) / max(time.Since(b.start).Seconds(), 0.001)
-	line := fmt.Sprintf("reindex [%s%s] %3d%% %d/%d documents  %.0f/s",
-		strings.Repeat("=", fill), strings.Repeat(" ", width-fill), pct, done, total, rate)
-	b.shown = true
-	if b.tty {
-		fmt.Fprintf(b.w, "\r\033[K%s", line)
-	} else {
-		fmt.Fprintln(b.w, line)
-	}
-}
-
-func (b *searchBar) finish() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.shown && b.tty {
-		fmt.Fprintln(b.w)
-	}
+	b.draw(pct, done >= total, func() string {
+		return fmt.Sprintf("reindex %s %3d%% %d/%d documents  %.0f/s", bar(pct), pct, done, total, b.rate(done))
+	})
 }
