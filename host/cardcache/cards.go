@@ -100,9 +100,9 @@ func Reason(err error, timeout time.Duration) string {
 	switch {
 	case errors.Is(err, host.ErrTimeout):
 		if timeout > 0 {
-			return fmt.Sprintf("the upstream service did not answer within %s (slow or down)", timeout)
+			return fmt.Sprintf("the plugin did not answer within %s (it or its upstream service is slow or down)", timeout)
 		}
-		return "the upstream service did not answer in time (slow or down)"
+		return "the plugin did not answer in time (it or its upstream service is slow or down)"
 	case errors.Is(err, host.ErrParked):
 		return "the plugin failed repeatedly and is paused for a moment"
 	case errors.Is(err, host.ErrPermission):
