@@ -88,7 +88,27 @@ func allSQL(a *args, fs []catalog.Filter) string {
 	if len(must) > 0 {
 		parts = append([]string{"tokens @> " + a.add(must) + "::text[]"}, parts...)
 	}
+	for _, c := range fs {
+		if k := kindSQL(a, c); k != "" {
+			parts = append(parts, k)
+		}
+	}
 	return strings.Join(parts, " AND ")
+}
+
+// kindSQL restates a condition on the kind against the sort_kind column.
+// Every entity has exactly one kind, so the two are equivalent; the column
+// lets the planner walk the (sort_kind, ref) index in page order instead of
+// collecting every match from the GIN index and sorting, or walking all refs
+// of the kinds that sort before (every api:… before the first component:…).
+func kindSQL(a *args, c catalog.Filter) string {
+	if c.Key != "kind" || c.Not != nil || c.IsAny() || len(c.All) > 0 || (c.Op != catalog.OpIn && c.Op != "") || len(c.Values) == 0 {
+		return ""
+	}
+	if len(c.Values) == 1 { // a scalar equality keeps the index's ref order usable
+		return "sort_kind = " + a.add(c.Values[0])
+	}
+	return "sort_kind = ANY(" + a.add(c.Values) + "::text[])"
 }
 
 func leafSQL(a *args, f catalog.Filter) string {
@@ -102,10 +122,13 @@ func leafSQL(a *args, f catalog.Filter) string {
 		}
 		return "EXISTS (SELECT 1 FROM unnest(tokens) t WHERE starts_with(t, " + a.add(f.Key+sep+prefix) + "))"
 	default: // OpIn
-		switch len(f.Values) {
-		case 0:
+		if len(f.Values) == 0 {
 			return "FALSE"
-		case 1:
+		}
+		if k := kindSQL(a, f); k != "" {
+			return k
+		}
+		if len(f.Values) == 1 {
 			return "tokens @> " + a.add([]string{f.Key + sep + f.Values[0]}) + "::text[]"
 		}
 		want := make([]string, len(f.Values))
