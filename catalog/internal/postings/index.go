@@ -34,6 +34,9 @@ type Index struct {
 	sorted []uint32
 	// dirty lists keys whose sorted value list needs a merge at Commit.
 	dirty map[*Key]bool
+	// gen counts commits; caches derived from the index (facets) are valid
+	// for one generation.
+	gen uint64
 }
 
 // Key is one token key.
@@ -49,6 +52,8 @@ type Key struct {
 	built    bool
 	pendAdd  []string
 	pendDrop map[string]bool
+
+	facets facetCache
 }
 
 // Value is one posting list: the entities whose key has this value. Most
@@ -233,6 +238,7 @@ func (ix *Index) Commit(puts []Staged, deletes []uint32) {
 	}
 	ix.mergeSorted(addRefs, dropRefs)
 	ix.flushDirty()
+	ix.gen++
 }
 
 // Abort drops the posting lists a failed batch created and nothing else used.

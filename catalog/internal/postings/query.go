@@ -102,10 +102,20 @@ func (ix *Index) FullText(term string, keys []string) *roaring.Bitmap {
 // Facet counts the values of key among match (nil = every entity), with
 // their original spelling, sorted by count desc then value. Call under RLock.
 func (ix *Index) Facet(match *roaring.Bitmap, key string) []catalog.FacetCount {
-	out := []catalog.FacetCount{}
 	k := ix.keys[strings.ToLower(strings.TrimSpace(key))]
 	if k == nil || (match != nil && match.IsEmpty()) {
-		return out
+		return []catalog.FacetCount{}
+	}
+	if match == nil {
+		return k.facets.unfiltered(ix, k)
+	}
+	// One AND-cardinality per value is cheapest for keys with few values
+	// (kind, lifecycle); a key with many values (owners at a million
+	// entities) is counted in one pass over the matching ids instead.
+	if n := match.GetCardinality(); n < columnScanFactor*uint64(len(k.values)) {
+		if col, vals, ok := k.facets.column(ix, k); ok {
+			return countColumn(match, col, vals)
+		}
 	}
 	type fc struct {
 		v     *Value
@@ -113,25 +123,15 @@ func (ix *Index) Facet(match *roaring.Bitmap, key string) []catalog.FacetCount {
 	}
 	var tmp []fc
 	for _, v := range k.values {
-		var n uint64
-		if match == nil {
-			n = v.card()
-		} else {
-			n = v.andCard(match)
-		}
-		if n > 0 {
+		if n := v.andCard(match); n > 0 {
 			tmp = append(tmp, fc{v, int(n)})
 		}
 	}
-	sort.Slice(tmp, func(i, j int) bool {
-		if tmp[i].count != tmp[j].count {
-			return tmp[i].count > tmp[j].count
-		}
-		return tmp[i].v.val < tmp[j].v.val
-	})
-	for _, t := range tmp {
-		out = append(out, catalog.FacetCount{Value: t.v.orig, Count: t.count})
+	out := make([]catalog.FacetCount, len(tmp))
+	for i, t := range tmp {
+		out[i] = catalog.FacetCount{Value: t.v.orig, Count: t.count}
 	}
+	sortFacets(out, func(i int) string { return tmp[i].v.val })
 	return out
 }
 

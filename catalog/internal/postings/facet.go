@@ -1,0 +1,136 @@
+package postings
+
+import (
+	"sort"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/portico-dev/portico/catalog"
+)
+
+// columnScanFactor: a filtered facet counts through the key's column when
+// the filter matches fewer than this many entities per distinct value.
+// Scanning an id costs a few ns; an AND-cardinality per value costs a few
+// hundred, so the column wins as soon as values are numerous.
+const columnScanFactor = 60
+
+// facetCache is what makes facets cheap on a large catalog, per key and valid
+// for one index generation (Commit bumps it): the unfiltered answer, and for a
+// key with at most one value per entity (spec.owner, spec.type, kind…) a
+// column entity id → value, so a filtered facet is one pass over the matching
+// ids. Both are rebuilt on first use after a change.
+type facetCache struct {
+	mu sync.Mutex
+
+	allGen uint64
+	all    []catalog.FacetCount
+	allOK  bool
+
+	colGen uint64
+	colOK  bool
+	single bool
+	col    []uint32 // entity id → 1 + index in vals; 0 = no value
+	vals   []*Value
+}
+
+// unfiltered returns the key's facet over every entity. The slice is shared:
+// callers must not modify it. Call under the index's read lock.
+func (c *facetCache) unfiltered(ix *Index, k *Key) []catalog.FacetCount {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.allOK && c.allGen == ix.gen {
+		return c.all
+	}
+	vals := make([]*Value, 0, len(k.values))
+	out := make([]catalog.FacetCount, 0, len(k.values))
+	for _, v := range k.values {
+		if n := v.card(); n > 0 {
+			vals = append(vals, v)
+			out = append(out, catalog.FacetCount{Value: v.orig, Count: int(n)})
+		}
+	}
+	sortFacets(out, func(i int) string { return vals[i].val })
+	c.all, c.allGen, c.allOK = out, ix.gen, true
+	return out
+}
+
+// column returns the key's entity → value column, or false when some entity
+// has several values for the key. Call under the index's read lock.
+func (c *facetCache) column(ix *Index, k *Key) ([]uint32, []*Value, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.colOK && c.colGen == ix.gen {
+		return c.col, c.vals, c.single
+	}
+	c.colGen, c.colOK = ix.gen, true
+	c.single = k.multi == nil || k.multi.IsEmpty()
+	if !c.single {
+		c.col, c.vals = nil, nil
+		return nil, nil, false
+	}
+	col := make([]uint32, len(ix.docs))
+	vals := make([]*Value, 0, len(k.values))
+	for _, v := range k.values {
+		vals = append(vals, v)
+		slot := uint32(len(vals))
+		switch {
+		case v.bm != nil:
+			it := v.bm.Iterator()
+			for it.HasNext() {
+				if id := it.Next(); int(id) < len(col) {
+					col[id] = slot
+				}
+			}
+		case v.has1 && int(v.one) < len(col):
+			col[v.one] = slot
+		}
+	}
+	c.col, c.vals = col, vals
+	return col, vals, true
+}
+
+// countColumn counts the values of the matching entities.
+func countColumn(match *roaring.Bitmap, col []uint32, vals []*Value) []catalog.FacetCount {
+	counts := make([]int, len(vals)+1)
+	it := match.Iterator()
+	for it.HasNext() {
+		if id := it.Next(); int(id) < len(col) {
+			counts[col[id]]++
+		}
+	}
+	var out []catalog.FacetCount
+	var keys []string
+	for i, n := range counts[1:] {
+		if n > 0 {
+			out = append(out, catalog.FacetCount{Value: vals[i].orig, Count: n})
+			keys = append(keys, vals[i].val)
+		}
+	}
+	if out == nil {
+		return []catalog.FacetCount{}
+	}
+	sortFacets(out, func(i int) string { return keys[i] })
+	return out
+}
+
+// sortFacets orders by count descending, then lower-cased value ascending;
+// key(i) is the lower-cased value of out[i] before sorting.
+func sortFacets(out []catalog.FacetCount, key func(i int) string) {
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		x, y := idx[a], idx[b]
+		if out[x].Count != out[y].Count {
+			return out[x].Count > out[y].Count
+		}
+		return key(x) < key(y)
+	})
+	sorted := make([]catalog.FacetCount, len(out))
+	for i, j := range idx {
+		sorted[i] = out[j]
+	}
+	copy(out, sorted)
+}

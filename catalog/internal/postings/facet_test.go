@@ -1,0 +1,111 @@
+package postings
+
+import (
+	"fmt"
+	"math/rand"
+	"reflect"
+	"sort"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/portico-dev/portico/catalog"
+)
+
+// TestFacetPaths checks both ways of counting a filtered facet (one
+// AND-cardinality per value, and the entity → value column used when values
+// are many) and the cached unfiltered facet against a naive count, before and
+// after a change to the index.
+func TestFacetPaths(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	ix := New()
+	owners := map[uint32]string{}
+	kinds := map[uint32]string{}
+	put := func(id uint32) Doc {
+		o := fmt.Sprintf("Team-%d", rng.Intn(40))
+		if rng.Intn(10) == 0 {
+			o = fmt.Sprintf("Solo-%d", id) // many single-entity values
+		}
+		k := []string{"component", "api", "group"}[rng.Intn(3)]
+		owners[id], kinds[id] = o, k
+		lo := []string{lower(o)}
+		return Doc{ID: id, Ref: fmt.Sprintf("%s:default/e%d", k, id),
+			Tokens: catalog.TokenSet{"kind": {k}, "spec.owner": lo},
+			Orig:   catalog.Originals{"spec.owner": {lo[0]: o}}}
+	}
+	var docs []Doc
+	for id := uint32(1); id <= 2000; id++ {
+		docs = append(docs, put(id))
+	}
+	ix.Apply(docs, nil)
+
+	naive := func(match func(id uint32) bool) []catalog.FacetCount {
+		counts := map[string]int{}
+		for id, o := range owners {
+			if match(id) {
+				counts[o]++
+			}
+		}
+		var out []catalog.FacetCount
+		for v, n := range counts {
+			out = append(out, catalog.FacetCount{Value: v, Count: n})
+		}
+		sort.Slice(out, func(i, j int) bool {
+			if out[i].Count != out[j].Count {
+				return out[i].Count > out[j].Count
+			}
+			return lower(out[i].Value) < lower(out[j].Value)
+		})
+		return out
+	}
+	check := func(stage string) {
+		t.Helper()
+		ix.RLock()
+		defer ix.RUnlock()
+		if got, want := ix.Facet(nil, "spec.owner"), naive(func(uint32) bool { return true }); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: unfiltered facet differs:\n got %v\nwant %v", stage, got, want)
+		}
+		// A small match takes the column path (fewer ids than 60 per value);
+		// a match of everything with few values takes the AND path.
+		small := roaring.New()
+		for id := uint32(1); id <= 2000; id += 7 {
+			if _, ok := owners[id]; ok {
+				small.Add(id)
+			}
+		}
+		if got, want := ix.Facet(small, "spec.owner"), naive(small.Contains); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: column-path facet differs:\n got %v\nwant %v", stage, got, want)
+		}
+		comps := ix.Filter(catalog.Eq("kind", "component"))
+		if got, want := ix.Facet(comps, "kind"), []catalog.FacetCount{{Value: "component", Count: int(comps.GetCardinality())}}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: AND-path facet = %v, want %v", stage, got, want)
+		}
+		if got, want := ix.Facet(comps, "spec.owner"), naive(func(id uint32) bool { return kinds[id] == "component" }); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: filtered facet differs:\n got %v\nwant %v", stage, got, want)
+		}
+	}
+	check("initial")
+	// Change owners of some entities and delete others: the caches must follow.
+	var changed []Doc
+	for id := uint32(1); id <= 300; id++ {
+		changed = append(changed, put(id))
+	}
+	var deleted []uint32
+	for id := uint32(1900); id <= 2000; id++ {
+		deleted = append(deleted, id)
+		delete(owners, id)
+		delete(kinds, id)
+	}
+	ix.Apply(changed, deleted)
+	check("after a change")
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
