@@ -112,6 +112,25 @@ func (m *Manager) begin() (func(), error) {
 	return unlock, nil
 }
 
+// beginInstalled takes the data directory's lock and reads the lockfile for an
+// operation on an installed plugin; ErrNotInstalled when name is not. The
+// caller must call unlock when err is nil.
+func (m *Manager) beginInstalled(name string) (unlock func(), lf *LockFile, cur *Entry, err error) {
+	unlock, err = m.begin()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if lf, err = m.ReadLock(); err != nil {
+		unlock()
+		return nil, nil, nil, err
+	}
+	if cur = lf.Plugins[name]; cur == nil {
+		unlock()
+		return nil, nil, nil, fmt.Errorf("plugin %s: %w", name, ErrNotInstalled)
+	}
+	return unlock, lf, cur, nil
+}
+
 // Inspect resolves ref and returns the artifact without installing it.
 func (m *Manager) Inspect(ctx context.Context, ref string) (*Artifact, error) {
 	r, err := ParseRef(ref)
@@ -255,19 +274,11 @@ func (m *Manager) Install(ctx context.Context, req Request) (*Result, error) {
 // not and the request does not grant them, the new version is kept as
 // pending and the old one keeps running until Grant covers them.
 func (m *Manager) Upgrade(ctx context.Context, name string, req Request) (*Result, error) {
-	unlock, err := m.begin()
+	unlock, lf, cur, err := m.beginInstalled(name)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	lf, err := m.ReadLock()
-	if err != nil {
-		return nil, err
-	}
-	cur := lf.Plugins[name]
-	if cur == nil {
-		return nil, fmt.Errorf("plugin %s: %w", name, ErrNotInstalled)
-	}
 	r := Ref{Repo: cur.Repo, Layout: cur.Layout}
 	if req.Ref != "" {
 		if r, err = ParseRef(req.Ref); err != nil {
@@ -326,19 +337,11 @@ func (m *Manager) settle(lf *LockFile, cur, next *Entry, req Request) (*Result, 
 // Grant adds permissions to an installed plugin; when it has a pending
 // upgrade that the grant now covers, the upgrade is activated.
 func (m *Manager) Grant(ctx context.Context, name string, req Request) (*Result, error) {
-	unlock, err := m.begin()
+	unlock, lf, cur, err := m.beginInstalled(name)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	lf, err := m.ReadLock()
-	if err != nil {
-		return nil, err
-	}
-	cur := lf.Plugins[name]
-	if cur == nil {
-		return nil, fmt.Errorf("plugin %s: %w", name, ErrNotInstalled)
-	}
 	var res *Result
 	if p := cur.Pending; p != nil {
 		cur.Pending = nil
@@ -387,18 +390,11 @@ func splitComma(s string) []string {
 
 // Remove uninstalls a plugin.
 func (m *Manager) Remove(ctx context.Context, name string) error {
-	unlock, err := m.begin()
+	unlock, lf, _, err := m.beginInstalled(name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	lf, err := m.ReadLock()
-	if err != nil {
-		return err
-	}
-	if lf.Plugins[name] == nil {
-		return fmt.Errorf("plugin %s: %w", name, ErrNotInstalled)
-	}
 	delete(lf.Plugins, name)
 	if err := m.writeLock(lf); err != nil {
 		return err
