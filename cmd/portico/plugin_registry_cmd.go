@@ -482,6 +482,11 @@ func startPlugins(ctx context.Context, rt *runtime, app *fiber.App) (stop func()
 		rt.log.Error("load installed plugins", "err", err)
 	}
 	pluginadmin.New(pluginadmin.Options{Manager: m, Live: live, Logger: rt.log}).Mount(app)
+	// Per-plugin calls, errors, timeouts and latency histograms for Prometheus.
+	app.Get("/metrics", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+		return h.WriteMetrics(c.Response().BodyWriter())
+	})
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

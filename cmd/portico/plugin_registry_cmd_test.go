@@ -69,6 +69,15 @@ func TestPluginRegistryCLI(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("admin API: %v %v", resp, err)
 	}
+	// The host's metrics are served for Prometheus, one series set per plugin.
+	resp, err = app.Test(httptest.NewRequest("GET", "/metrics", nil), -1)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %v %v", resp, err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(metrics), `plugin="conformance-c"`) || !strings.Contains(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("/metrics does not expose the plugin's series:\n%s", metrics)
+	}
 	stop()
 
 	regCLI(t, 0, "plugin", "grant", "conformance-c", "--config", cfg, "--yes")
