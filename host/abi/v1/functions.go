@@ -159,16 +159,26 @@ type keyReq struct {
 	Value *string `json:"value"`
 }
 
-func (e *Env) kvGet(ctx context.Context, req []byte) (any, error) {
+// keyRequest is the common start of the single-key KV functions: the grant,
+// the request document and its key.
+func (e *Env) keyRequest(req []byte) (services.KV, keyReq, error) {
+	var r keyReq
 	kv, err := e.kv()
 	if err != nil {
-		return nil, err
+		return nil, r, err
 	}
-	var r keyReq
 	if err := decode(req, &r); err != nil {
-		return nil, err
+		return nil, r, err
 	}
 	if err := checkKey(r.Key); err != nil {
+		return nil, r, err
+	}
+	return kv, r, nil
+}
+
+func (e *Env) kvGet(ctx context.Context, req []byte) (any, error) {
+	kv, r, err := e.keyRequest(req)
+	if err != nil {
 		return nil, err
 	}
 	v, found, err := kv.KVGet(ctx, e.Plugin, r.Key)
@@ -188,15 +198,8 @@ func (e *Env) kvGet(ctx context.Context, req []byte) (any, error) {
 }
 
 func (e *Env) kvSet(ctx context.Context, req []byte) (any, error) {
-	kv, err := e.kv()
+	kv, r, err := e.keyRequest(req)
 	if err != nil {
-		return nil, err
-	}
-	var r keyReq
-	if err := decode(req, &r); err != nil {
-		return nil, err
-	}
-	if err := checkKey(r.Key); err != nil {
 		return nil, err
 	}
 	if r.Value == nil {
@@ -223,15 +226,8 @@ func (e *Env) kvSet(ctx context.Context, req []byte) (any, error) {
 }
 
 func (e *Env) kvDelete(ctx context.Context, req []byte) (any, error) {
-	kv, err := e.kv()
+	kv, r, err := e.keyRequest(req)
 	if err != nil {
-		return nil, err
-	}
-	var r keyReq
-	if err := decode(req, &r); err != nil {
-		return nil, err
-	}
-	if err := checkKey(r.Key); err != nil {
 		return nil, err
 	}
 	if err := kv.KVDelete(ctx, e.Plugin, r.Key); err != nil {
