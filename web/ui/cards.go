@@ -123,15 +123,7 @@ func (u *UI) cardFragment(c *fiber.Ctx) error {
 	if u.opts.Cards == nil {
 		return fiber.NewError(fiber.StatusNotFound, "no plugins are configured")
 	}
-	ref, err := refOf(c)
-	if err != nil {
-		return err
-	}
-	f, err := u.filter(c)
-	if err != nil {
-		return err
-	}
-	rec, err := u.opts.Store.EntityByRef(c.UserContext(), ref, f)
+	ref, _, rec, err := u.entityOf(c)
 	if err != nil {
 		return err
 	}

@@ -59,15 +59,7 @@ func byKind(refs []string) []kindGroup {
 
 func (u *UI) entity(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	ref, err := refOf(c)
-	if err != nil {
-		return err
-	}
-	perm, err := u.filter(c)
-	if err != nil {
-		return err
-	}
-	rec, err := u.opts.Store.EntityByRef(ctx, ref, perm)
+	ref, perm, rec, err := u.entityOf(c)
 	if err != nil {
 		return err
 	}
@@ -148,15 +140,7 @@ type relOption struct {
 
 func (u *UI) graphPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	ref, err := refOf(c)
-	if err != nil {
-		return err
-	}
-	perm, err := u.filter(c)
-	if err != nil {
-		return err
-	}
-	rec, err := u.opts.Store.EntityByRef(ctx, ref, perm)
+	ref, perm, rec, err := u.entityOf(c)
 	if err != nil {
 		return err
 	}

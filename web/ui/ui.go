@@ -156,6 +156,21 @@ func EntityURL(ref string) string {
 }
 
 // refOf reads the :namespace/:kind/:name route parameters as a canonical ref.
+// entityOf reads the entity the URL names, as the reader may see it: its
+// canonical ref, the reader's filter (for further reads) and the record.
+func (u *UI) entityOf(c *fiber.Ctx) (string, catalog.Filter, catalog.Record, error) {
+	ref, err := refOf(c)
+	if err != nil {
+		return "", catalog.Filter{}, catalog.Record{}, err
+	}
+	perm, err := u.filter(c)
+	if err != nil {
+		return "", catalog.Filter{}, catalog.Record{}, err
+	}
+	rec, err := u.opts.Store.EntityByRef(c.UserContext(), ref, perm)
+	return ref, perm, rec, err
+}
+
 func refOf(c *fiber.Ctx) (string, error) {
 	ns, _ := url.PathUnescape(c.Params("namespace"))
 	kind, _ := url.PathUnescape(c.Params("kind"))
