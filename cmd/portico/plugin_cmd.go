@@ -50,33 +50,17 @@ type pluginRunArgs struct {
 
 func parsePluginRunArgs(args []string) (*pluginRunArgs, error) {
 	a := &pluginRunArgs{secrets: map[string]string{}}
-	var pos []string
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		if !strings.HasPrefix(arg, "--") || arg == "-" {
-			pos = append(pos, arg)
-			continue
-		}
-		name, val, hasVal := strings.Cut(strings.TrimPrefix(arg, "--"), "=")
-		if !hasVal {
-			if i+1 >= len(args) {
-				return nil, fmt.Errorf("--%s needs a value", name)
-			}
-			i++
-			val = args[i]
-		}
+	pos, err := scanFlags(args, nil, func(name, val string) error {
 		switch name {
 		case "grant":
 			if a.grant == nil {
 				a.grant = &services.Grant{}
 			}
-			if err := addGrant(a.grant, val); err != nil {
-				return nil, err
-			}
+			return addGrant(a.grant, val)
 		case "secret":
 			k, v, ok := strings.Cut(val, "=")
 			if !ok || k == "" {
-				return nil, fmt.Errorf("--secret wants NAME=VALUE, got %q", val)
+				return fmt.Errorf("--secret wants NAME=VALUE, got %q", val)
 			}
 			a.secrets[k] = v
 		case "config":
@@ -88,8 +72,12 @@ func parsePluginRunArgs(args []string) (*pluginRunArgs, error) {
 		case "cache-dir":
 			a.cacheDir = val
 		default:
-			return nil, fmt.Errorf("unknown flag --%s", name)
+			return fmt.Errorf("unknown flag --%s", name)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(pos) < 2 || len(pos) > 3 {
 		return nil, errors.New("want DIR|WASM EXPORT [INPUT.json]")

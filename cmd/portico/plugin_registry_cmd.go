@@ -72,40 +72,19 @@ func parseRegArgs(args []string, allowed ...string) (*regArgs, error) {
 	for _, f := range allowed {
 		ok[f] = true
 	}
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		if arg == "-h" || arg == "--help" {
-			a.help = true
-			continue
-		}
-		if !strings.HasPrefix(arg, "--") {
-			a.pos = append(a.pos, arg)
-			continue
-		}
-		name, val, hasVal := strings.Cut(strings.TrimPrefix(arg, "--"), "=")
+	ok["help"] = true
+	var err error
+	a.pos, err = scanFlags(args, map[string]bool{"plain-http": true, "yes": true, "help": true}, func(name, val string) error {
 		if !ok[name] {
-			return nil, fmt.Errorf("unknown flag --%s", name)
+			return fmt.Errorf("unknown flag --%s", name)
 		}
 		switch name {
-		case "plain-http", "yes":
-			if hasVal {
-				return nil, fmt.Errorf("--%s takes no value", name)
-			}
-			if name == "yes" {
-				a.yes = true
-			} else {
-				a.plainHTTP = true
-			}
-			continue
-		}
-		if !hasVal {
-			if i+1 >= len(args) {
-				return nil, fmt.Errorf("--%s needs a value", name)
-			}
-			i++
-			val = args[i]
-		}
-		switch name {
+		case "help":
+			a.help = true
+		case "yes":
+			a.yes = true
+		case "plain-http":
+			a.plainHTTP = true
 		case "data":
 			a.data = val
 		case "config":
@@ -114,6 +93,17 @@ func parseRegArgs(args []string, allowed ...string) (*regArgs, error) {
 			a.sign = val
 		case "grant":
 			a.grants = append(a.grants, val)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range a.pos { // -h is the one short flag
+		if p == "-h" {
+			a.help = true
+			a.pos = append(a.pos[:i:i], a.pos[i+1:]...)
+			break
 		}
 	}
 	return a, nil
