@@ -377,3 +377,29 @@ func jsonTypeName(v any) string {
 		return "a number"
 	}
 }
+
+// MatchTokens is the reference semantics of a full-text filter: a
+// case-insensitive substring of Term in any value of Fields (every key when
+// Fields is empty). A nil filter or an empty term matches everything. Stores
+// evaluate it in their own engines; in-memory callers and the conformance
+// suite use this.
+func (ft *FullText) MatchTokens(ts TokenSet) bool {
+	if ft == nil || ft.Term == "" {
+		return true
+	}
+	term := strings.ToLower(ft.Term)
+	keys := ft.Fields
+	if len(keys) == 0 {
+		for k := range ts {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		for _, v := range ts[strings.ToLower(k)] {
+			if strings.Contains(v, term) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -44,7 +44,7 @@ func (o *oracle) query(q catalog.Query) []item {
 	var out []item
 	for _, r := range o.refs {
 		ts := o.tokens[r]
-		if !q.Filter.MatchTokens(ts) || !o.fullText(ts, q.FullText) {
+		if !q.Filter.MatchTokens(ts) || !q.FullText.MatchTokens(ts) {
 			continue
 		}
 		it := item{ref: r}
@@ -80,27 +80,6 @@ func (o *oracle) query(q catalog.Query) []item {
 		})
 	}
 	return out
-}
-
-func (o *oracle) fullText(ts catalog.TokenSet, ft *catalog.FullText) bool {
-	if ft == nil || ft.Term == "" {
-		return true
-	}
-	term := strings.ToLower(ft.Term)
-	keys := ft.Fields
-	if len(keys) == 0 {
-		for k := range ts {
-			keys = append(keys, k)
-		}
-	}
-	for _, k := range keys {
-		for _, v := range ts[strings.ToLower(k)] {
-			if strings.Contains(v, term) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func itemRefs(its []item) []string {

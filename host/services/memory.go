@@ -101,7 +101,7 @@ func (m *Memory) Query(_ context.Context, _ Caller, q CatalogQuery) (CatalogPage
 		if !q.Filter.IsZero() && !q.Filter.MatchTokens(ts) {
 			continue
 		}
-		if q.FullText != nil && !fullTextMatch(ts, q.FullText) {
+		if !q.FullText.MatchTokens(ts) {
 			continue
 		}
 		hits = append(hits, doc)
@@ -124,24 +124,6 @@ func (m *Memory) Query(_ context.Context, _ Caller, q CatalogQuery) (CatalogPage
 		page.Next = strconv.Itoa(end)
 	}
 	return page, nil
-}
-
-func fullTextMatch(ts catalog.TokenSet, ft *catalog.FullText) bool {
-	term := strings.ToLower(ft.Term)
-	keys := ft.Fields
-	if len(keys) == 0 {
-		for k := range ts {
-			keys = append(keys, k)
-		}
-	}
-	for _, k := range keys {
-		for _, v := range ts[strings.ToLower(k)] {
-			if strings.Contains(v, term) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // Search implements Search over the catalog's full-text filter.
