@@ -55,6 +55,7 @@ type Document struct {
 	Source string
 
 	root       *yaml.Node // the document's root node, for LineOf
+	raw        []byte     // the document's bytes when decoded by fastDecode (root built on demand)
 	lineOffset int        // added to node lines: the chunk's first line - 1
 }
 
@@ -141,6 +142,13 @@ func ParseDocuments(source string, data []byte, lim ParseLimits) ([]Document, er
 		var dec *yaml.Decoder
 		if hasEndMarker(ch.data) {
 			dec = yaml.NewDecoder(bytes.NewReader(ch.data))
+		} else if v, line, ok := fastDecode(ch.data, lim.MaxDepth); ok {
+			if len(docs) >= lim.MaxDocuments {
+				return nil, &FileError{Source: source, Line: ch.line, Msg: fmt.Sprintf("source has more than %d documents", lim.MaxDocuments)}
+			}
+			docs = append(docs, Document{Index: len(docs), Source: source, Line: ch.line + line - 1, Value: v,
+				raw: ch.data, lineOffset: ch.line - 1})
+			continue
 		}
 		for first := true; ; first = false {
 			var n yaml.Node

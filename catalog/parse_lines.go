@@ -14,6 +14,13 @@ import (
 // uses without the metadata prefix ("labels.k", "annotations.k", "tags.i",
 // "links.i.url") are understood too. Keys containing dots match greedily.
 func (d *Document) LineOf(field string) int {
+	if d.root == nil && d.raw != nil {
+		var n yaml.Node
+		if yaml.Unmarshal(d.raw, &n) == nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+			d.root = n.Content[0]
+		}
+		d.raw = nil
+	}
 	if d.root == nil {
 		return d.Line
 	}

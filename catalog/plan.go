@@ -71,11 +71,18 @@ type Plan struct {
 	Conflicts []ProcessingError
 	// LocationErrors is Apply.Errors plus the conflicts, stored on the location.
 	LocationErrors []ProcessingError
+
+	// added and updated count the writes a Planner returned part by part.
+	added, updated int
 }
 
 // Result summarises the plan as an ApplyResult.
 func (p *Plan) Result() ApplyResult {
-	r := ApplyResult{Unchanged: p.Unchanged, Orphaned: len(p.Orphan), Deleted: len(p.Delete), Conflicts: p.Conflicts}
+	r := ApplyResult{Unchanged: p.Unchanged, Orphaned: len(p.Orphan), Deleted: len(p.Delete), Conflicts: p.Conflicts,
+		Added: p.added, Updated: p.updated}
+	if p.added+p.updated > 0 {
+		return r
+	}
 	for _, w := range p.Writes {
 		if w.Prev == nil {
 			r.Added++
@@ -101,6 +108,24 @@ func HashProcessed(p *Processed) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return hashBody(p, body)
+}
+
+// HashBody sets p.Body and p.Hash.
+func HashBody(p *Processed) error {
+	body, err := BodyJSON(p.Entity)
+	if err != nil {
+		return err
+	}
+	hash, err := hashBody(p, body)
+	if err != nil {
+		return err
+	}
+	p.Body, p.Hash = body, hash
+	return nil
+}
+
+func hashBody(p *Processed, body []byte) (string, error) {
 	h := sha1.New()
 	h.Write(body)
 	rels, err := json.Marshal(p.Relations)
@@ -114,46 +139,81 @@ func HashProcessed(p *Processed) (string, error) {
 
 // PlanApply decides what an Apply does. It validates the input first and
 // returns an InputError, before anything is written, when an entity has no
-// usable identity.
+// usable identity. It is a Planner fed with Apply.Entities in one part.
 func PlanApply(in PlanInput) (*Plan, error) {
-	a := in.Apply
-	if a.LocationID == "" {
+	pl, err := NewPlanner(in)
+	if err != nil {
+		return nil, err
+	}
+	writes, err := pl.Next(in.Apply.Entities)
+	if err != nil {
+		return nil, err
+	}
+	p := pl.Finish(in.Apply.Errors, in.Apply.KeepSources)
+	p.Writes = writes
+	return p, nil
+}
+
+// Planner plans an Apply part by part (a streamed Apply, see EntityStream):
+// Next decides the writes of each part as it arrives, Finish what the
+// location no longer produces. Only the refs seen so far are held, never the
+// entities, so a million-entity location is planned in bounded memory.
+type Planner struct {
+	in       PlanInput
+	describe func(string) string
+	seen     map[string]bool
+	added    int
+	updated  int
+	p        Plan
+}
+
+// NewPlanner starts planning in.Apply (whose Entities, KeepSources and Errors
+// are ignored: they come through Next and Finish). in.Stored must hold every
+// stored entity of the location before the first Next; callers add the
+// stored entities of each part's refs before passing it to Next.
+func NewPlanner(in PlanInput) (*Planner, error) {
+	if in.Apply.LocationID == "" {
 		return nil, inputErrorf("apply: no location id")
 	}
-	describe := in.Describe
-	if describe == nil {
-		describe = func(id string) string { return id }
+	d := in.Describe
+	if d == nil {
+		d = func(id string) string { return id }
 	}
-	keep := make(map[string]bool, len(a.KeepSources))
-	for _, s := range a.KeepSources {
-		keep[s] = true
-	}
-	p := &Plan{}
-	seen := make(map[string]bool, len(a.Entities))
-	for i := range a.Entities {
-		pr := &a.Entities[i]
+	return &Planner{in: in, describe: d, seen: make(map[string]bool, len(in.Stored))}, nil
+}
+
+// Next plans one part of the location's entities, in order; a ref produced
+// again in a later part is a conflict exactly as within one part.
+func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
+	a := &pl.in.Apply
+	var writes []EntityWrite
+	for i := range part {
+		pr := &part[i]
 		if pr.Entity == nil {
 			return nil, inputErrorf("apply %s: entity %d has no body", a.LocationID, i)
 		}
 		if pr.Entity.Kind == "" || pr.Entity.Metadata.Name == "" {
 			return nil, inputErrorf("apply %s: entity %d has no kind or name", a.LocationID, i)
 		}
+	}
+	for i := range part {
+		pr := &part[i]
 		r := pr.Entity.Ref()
 		ref := r.String()
 		src := SourceKeyOf(pr.Entity)
-		if seen[ref] {
+		if pl.seen[ref] {
 			c := ProcessingError{Source: src, Doc: -1, Entity: ref, Name: "ConflictError",
-				Message: fmt.Sprintf("Entity %s is produced more than once by location %s; the first one is kept", ref, describe(a.LocationID))}
-			p.Conflicts = append(p.Conflicts, c)
+				Message: fmt.Sprintf("Entity %s is produced more than once by location %s; the first one is kept", ref, pl.describe(a.LocationID))}
+			pl.p.Conflicts = append(pl.p.Conflicts, c)
 			continue
 		}
-		seen[ref] = true
-		prev := in.Stored[ref]
-		if prev != nil && prev.LocationID != a.LocationID && prev.LocationID != "" && in.LocationAlive != nil && in.LocationAlive(prev.LocationID) {
+		pl.seen[ref] = true
+		prev := pl.in.Stored[ref]
+		if prev != nil && prev.LocationID != a.LocationID && prev.LocationID != "" && pl.in.LocationAlive != nil && pl.in.LocationAlive(prev.LocationID) {
 			c := ProcessingError{Source: src, Doc: -1, Entity: ref, Name: "ConflictError",
 				Message: fmt.Sprintf("Entity %s is already provided by location %s; location %s cannot also provide it",
-					ref, describe(prev.LocationID), describe(a.LocationID))}
-			p.Conflicts = append(p.Conflicts, c)
+					ref, pl.describe(prev.LocationID), pl.describe(a.LocationID))}
+			pl.p.Conflicts = append(pl.p.Conflicts, c)
 			continue
 		}
 		errs := EncodeErrors(pr.Errors)
@@ -162,10 +222,11 @@ func PlanApply(in PlanInput) (*Plan, error) {
 				continue // nothing stored: the errors are the location's
 			}
 			if prev.LocationID == a.LocationID && prev.Errors == errs && !prev.Orphan {
-				p.Unchanged++
+				pl.p.Unchanged++
 				continue
 			}
-			p.Writes = append(p.Writes, EntityWrite{
+			pl.updated++
+			writes = append(writes, EntityWrite{
 				Ref: ref, Prev: prev, Processed: pr, KeepBody: true, UID: prev.UID,
 				Kind: strings.ToLower(r.Kind), Namespace: strings.ToLower(r.Namespace), Name: strings.ToLower(r.Name),
 				SourceKey: prev.SourceKey, ParentRef: prev.ParentRef, Hash: prev.Hash, Errors: errs,
@@ -182,26 +243,41 @@ func PlanApply(in PlanInput) (*Plan, error) {
 		parent := strings.ToLower(pr.Parent)
 		if prev != nil && prev.LocationID == a.LocationID && prev.Hash == hash && prev.Errors == errs &&
 			!prev.Orphan && prev.ParentRef == parent && prev.SourceKey == src {
-			p.Unchanged++
+			pl.p.Unchanged++
 			continue
 		}
 		uid := ""
 		if prev != nil {
 			uid = prev.UID
+			pl.updated++
 		} else {
 			uid = newUID()
+			pl.added++
 		}
-		p.Writes = append(p.Writes, EntityWrite{
+		writes = append(writes, EntityWrite{
 			Ref: ref, Prev: prev, Processed: pr, UID: uid,
 			Kind: strings.ToLower(r.Kind), Namespace: strings.ToLower(r.Namespace), Name: strings.ToLower(r.Name),
 			SourceKey: src, ParentRef: parent, Hash: hash, Errors: errs,
 			Relations: CanonicalRelations(pr.Relations),
 		})
 	}
-	// Entities this location produced before and not now.
+	return writes, nil
+}
+
+// Finish completes the plan once every part went through Next: the
+// entities the location produced before and not now (kept when their source
+// is in keep) and the location's errors. The returned Plan has no Writes
+// (they were returned by Next); Result counts them all the same.
+func (pl *Planner) Finish(errs []ProcessingError, keepSources []string) *Plan {
+	a := &pl.in.Apply
+	keep := make(map[string]bool, len(keepSources))
+	for _, s := range keepSources {
+		keep[s] = true
+	}
+	p := &pl.p
 	var gone []*StoredEntity
-	for ref, s := range in.Stored {
-		if s.LocationID != a.LocationID || seen[ref] {
+	for ref, s := range pl.in.Stored {
+		if s.LocationID != a.LocationID || pl.seen[ref] {
 			continue
 		}
 		if s.SourceKey != "" && keep[s.SourceKey] {
@@ -217,8 +293,9 @@ func PlanApply(in PlanInput) (*Plan, error) {
 			p.Orphan = append(p.Orphan, s)
 		}
 	}
-	p.LocationErrors = append(append([]ProcessingError(nil), a.Errors...), p.Conflicts...)
-	return p, nil
+	p.LocationErrors = append(append([]ProcessingError(nil), errs...), p.Conflicts...)
+	p.added, p.updated = pl.added, pl.updated
+	return p
 }
 
 // CanonicalRelations lower-cases refs and types' targets and drops duplicates,
@@ -285,4 +362,36 @@ func newUID() string {
 		return uuid.NewString()
 	}
 	return id.String()
+}
+
+// EntityStream produces a location's entities in parts, for an Apply too
+// large to hold at once. The store calls it once, inside the apply's
+// transaction, and writes each part as emit receives it while the stream
+// produces the next. It returns what is known only at the end: the
+// location's errors and kept sources (Apply.Errors, Apply.KeepSources). An
+// error from the stream (or from emit, which stops the stream) aborts the
+// apply with nothing written.
+type EntityStream func(emit func(part []Processed) error) (StreamEnd, error)
+
+// StreamEnd is what an EntityStream knows once every part is emitted.
+type StreamEnd struct {
+	Errors      []ProcessingError
+	KeepSources []string
+}
+
+// StreamParts returns the parts of a: the stream's, or Entities as one part
+// per chunk entities. With a stream, end returns the stream's result; without
+// one, Apply's own Errors and KeepSources.
+func (a *Apply) StreamParts(chunk int) EntityStream {
+	if a.Stream != nil {
+		return a.Stream
+	}
+	return func(emit func([]Processed) error) (StreamEnd, error) {
+		for start := 0; start < len(a.Entities); start += chunk {
+			if err := emit(a.Entities[start:min(start+chunk, len(a.Entities))]); err != nil {
+				return StreamEnd{}, err
+			}
+		}
+		return StreamEnd{Errors: a.Errors, KeepSources: a.KeepSources}, nil
+	}
 }

@@ -37,8 +37,25 @@ const etagPlaceholder = "0000000000000000000000000000000000e7a9f1"
 // Stitch builds the final JSON of an entity and its etag (hex SHA-1 of the
 // final content with a fixed placeholder in the etag's place).
 func Stitch(in StitchInput) (final []byte, etag string, err error) {
+	final, etag, _, err = stitch(in)
+	return final, etag, err
+}
+
+// StitchTokens is Stitch plus the final entity's tokens, equal to
+// TokensWithOriginals(final) but computed without decoding final again.
+func StitchTokens(in StitchInput) (final []byte, etag string, ts TokenSet, orig Originals, err error) {
+	final, etag, e, err := stitch(in)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	e.Metadata.Etag = etag
+	ts, orig = TokensOfEntity(e)
+	return final, etag, ts, orig, nil
+}
+
+func stitch(in StitchInput) (final []byte, etag string, stitched *Entity, err error) {
 	if in.Entity == nil {
-		return nil, "", fmt.Errorf("stitch %s: no entity body", in.Ref)
+		return nil, "", nil, fmt.Errorf("stitch %s: no entity body", in.Ref)
 	}
 	e := *in.Entity
 	e.Metadata.UID = in.UID
@@ -58,17 +75,17 @@ func Stitch(in StitchInput) (final []byte, etag string, err error) {
 	}
 	b, err := json.Marshal(&e)
 	if err != nil {
-		return nil, "", fmt.Errorf("stitch %s: %w", in.Ref, err)
+		return nil, "", nil, fmt.Errorf("stitch %s: %w", in.Ref, err)
 	}
 	sum := sha1.Sum(b)
 	etag = hex.EncodeToString(sum[:])
 	needle := []byte(`"etag":"` + etagPlaceholder + `"`)
 	i := bytes.Index(b, needle)
 	if i < 0 {
-		return nil, "", fmt.Errorf("stitch %s: etag placeholder not found", in.Ref)
+		return nil, "", nil, fmt.Errorf("stitch %s: etag placeholder not found", in.Ref)
 	}
 	copy(b[i+len(`"etag":"`):], etag) // same length as the placeholder
-	return b, etag, nil
+	return b, etag, &e, nil
 }
 
 // StitchRelations returns the relations of the entity ref: the rows whose

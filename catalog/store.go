@@ -51,6 +51,10 @@ type Store interface {
 
 	// Health counts entities with processing errors and orphans.
 	Health(ctx context.Context) (Health, error)
+	// RecentlyChanged lists the entities whose final JSON changed last,
+	// newest first (ties by newest write), optionally only those with
+	// processing errors or orphans: the home page's lists.
+	RecentlyChanged(ctx context.Context, q RecentQuery) ([]RecentChange, error)
 
 	// SearchOutbox returns up to limit pending search changes with Seq > after,
 	// oldest first. Every write that changes an entity's final JSON, and every
@@ -115,6 +119,11 @@ type Apply struct {
 	KeepSources []string
 	// OrphanStrategy says what happens to entities no longer produced.
 	OrphanStrategy OrphanStrategy
+	// Stream, when set, produces the entities (Entities, Errors and
+	// KeepSources stay empty) part by part inside the apply, so a large
+	// location is written as it is read and never resident at once. The
+	// apply is as atomic as with Entities. See EntityStream.
+	Stream EntityStream
 }
 
 // Processed is one entity as processing produced it.
@@ -134,6 +143,9 @@ type Processed struct {
 	Parent string
 	// Hash of the processed input; an unchanged hash means no write.
 	Hash string
+	// Body, when set, is BodyJSON(Entity) (HashBody computes both), so the
+	// store does not encode the entity a second time.
+	Body []byte
 }
 
 // RelationRow is a directed relation: Source --Type--> Target, both canonical refs.

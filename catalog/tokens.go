@@ -135,6 +135,8 @@ func (f *flattener) walk(path string, v any) {
 		f.add(path, strconv.FormatFloat(x, 'f', -1, 64))
 	case nil:
 		f.addKey(path)
+	default: // a Go value JSON decoding never produces (TokensOfEntity)
+		f.walkGo(path, x)
 	}
 }
 
@@ -181,4 +183,101 @@ func dedupSorted(vs []string) []string {
 		}
 	}
 	return out
+}
+
+// TokensOfEntity is TokensWithOriginals(json.Marshal(e)) computed from the
+// struct, without the JSON round trip (the store tokenises every entity it
+// stitches; encoding and decoding the final JSON again was a third of that).
+// Values of types JSON decoding never produces go through that round trip.
+func TokensOfEntity(e *Entity) (TokenSet, Originals) {
+	f := flattener{ts: TokenSet{}, orig: Originals{}}
+	f.add("apiversion", e.APIVersion)
+	f.add("kind", e.Kind)
+	m := &e.Metadata
+	if m.Title != "" {
+		f.add("metadata.title", m.Title)
+	}
+	if m.Description != "" {
+		f.add("metadata.description", m.Description)
+	}
+	if len(m.Labels) > 0 {
+		for k, v := range m.Labels {
+			f.add("metadata.labels."+k, v)
+		}
+	}
+	if len(m.Annotations) > 0 {
+		for k, v := range m.Annotations {
+			f.add("metadata.annotations."+k, v)
+		}
+	}
+	for _, t := range m.Tags {
+		f.add("metadata.tags."+t, "true")
+		f.add("metadata.tags", t)
+	}
+	for _, l := range m.Links {
+		f.add("metadata.links.url", l.URL)
+		if l.Title != "" {
+			f.add("metadata.links.title", l.Title)
+		}
+		if l.Icon != "" {
+			f.add("metadata.links.icon", l.Icon)
+		}
+		if l.Type != "" {
+			f.add("metadata.links.type", l.Type)
+		}
+	}
+	for k, v := range m.Extra {
+		if !metadataKnown[k] {
+			f.walkGo("metadata."+k, v)
+		}
+	}
+	if len(e.Spec) > 0 {
+		f.walkGo("spec", e.Spec)
+	}
+	f.add("metadata.name", m.Name)
+	ns := m.Namespace
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	f.add("metadata.namespace", ns)
+	if m.UID != "" {
+		f.add("metadata.uid", m.UID)
+	}
+	if m.Etag != "" {
+		f.add("metadata.etag", m.Etag)
+	}
+	for _, r := range e.Relations {
+		if r.Type != "" && r.TargetRef != "" {
+			f.add("relations."+r.Type, r.TargetRef)
+		}
+	}
+	for k, vs := range f.ts {
+		if len(vs) > 1 {
+			sort.Strings(vs)
+			f.ts[k] = dedupSorted(vs)
+		}
+	}
+	return f.ts, f.orig
+}
+
+// walkGo is walk over Go values as YAML or JSON decoding produce them;
+// anything else is normalised through JSON first.
+func (f *flattener) walkGo(path string, v any) {
+	switch x := v.(type) {
+	case map[string]any, []any, string, bool, float64, nil:
+		f.walk(path, x)
+	case json.Number:
+		if n, err := x.Float64(); err == nil {
+			f.walk(path, n)
+		}
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return
+		}
+		var norm any
+		if json.Unmarshal(b, &norm) == nil {
+			f.walk(path, norm)
+		}
+	}
 }

@@ -6,9 +6,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,7 +26,8 @@ import (
 // BenchmarkCatalog ingests N generated entities through a single Location and
 // times the read paths. Sizes come from PORTICO_BENCH_ENTITIES (comma list,
 // default 100000) and stores from PORTICO_BENCH_STORES (default
-// "sqlite,postgres"). Run one store and size per process (make bench does) so
+// "sqlite,postgres"); PORTICO_BENCH_READS=0 stops after the ingest and the
+// unchanged refresh (for profiling them). Run one store and size per process (make bench does) so
 // that peak RSS belongs to that case alone.
 //
 // Figures are reported as benchmark metrics: ingest_ent/s, peak_rss_MiB,
@@ -68,13 +72,16 @@ func benchCatalog(b *testing.B, kind string, n int) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	rep, err := eng.ProcessLocation(ctx, loc)
 	if err != nil {
 		b.Fatal(err)
 	}
 	ingestDur := time.Since(start)
 	b.StopTimer()
+	if path := os.Getenv("PORTICO_BENCH_HEAPPROFILE"); path != "" { // what stays resident after an ingest
+		writeHeapProfile(b, path)
+	}
 	h, err := store.Health(ctx)
 	if err != nil {
 		b.Fatal(err)
@@ -84,6 +91,9 @@ func benchCatalog(b *testing.B, kind string, n int) {
 	}
 	b.ReportMetric(float64(h.Entities)/ingestDur.Seconds(), "ingest_ent/s")
 	b.ReportMetric(ingestDur.Seconds(), "ingest_s")
+	// CPU time (user+system) of the ingest: on a shared machine it says what
+	// the ingest costs when the wall clock says how busy the neighbours were.
+	b.ReportMetric(cpuSeconds()-cpu0, "ingest_cpu_s")
 	b.ReportMetric(peakRSSMiB(), "peak_rss_MiB")
 
 	// A second, unchanged refresh must write nothing and shows the cost of a no-op refresh.
@@ -93,6 +103,14 @@ func benchCatalog(b *testing.B, kind string, n int) {
 	}
 	b.ReportMetric(time.Since(start).Seconds(), "refresh_unchanged_s")
 
+	if os.Getenv("PORTICO_BENCH_READS") == "0" { // ingest only, for profiling it
+		if err := store.Close(); err != nil {
+			b.Fatal(err)
+		}
+		closed = true
+		b.ReportMetric(size()/(1<<20), "db_MiB")
+		return
+	}
 	refs := sampleRefs(b, store, 5000)
 	rng := rand.New(rand.NewPCG(1, 2))
 	services := catalog.AllOf(catalog.Eq("kind", "component"), catalog.Eq("spec.type", "service"))
@@ -251,6 +269,28 @@ func peakRSSMiB() float64 {
 		}
 	}
 	return 0
+}
+
+func writeHeapProfile(b *testing.B, path string) {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// cpuSeconds is the process's user+system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
 }
 
 func dirSize(dir string) float64 {

@@ -54,6 +54,7 @@ func (e *Engine) UpdateLocation(ctx context.Context, id, typ, target string) (ca
 	if err != nil {
 		return catalog.Location{}, err
 	}
+	e.forget(id)
 	e.processNow(ctx, loc)
 	return loc, nil
 }
@@ -66,6 +67,7 @@ func (e *Engine) DeleteLocation(ctx context.Context, id string) error {
 	}
 	unlock := e.lock(id)
 	defer unlock()
+	e.forget(id)
 	if err := e.store.DeleteLocation(ctx, id, e.opts.OrphanStrategy); err != nil {
 		return err
 	}
@@ -86,7 +88,7 @@ func (e *Engine) DryRun(ctx context.Context, typ, target string) ([]*catalog.Ent
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.ProcessTimeout)
 	defer cancel()
-	out := e.walkLocation(ctx, catalog.Location{Type: typ, Target: target, Origin: OriginAPI})
+	out, _ := e.walkLocation(ctx, catalog.Location{Type: typ, Target: target, Origin: OriginAPI}, nil, nil)
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("dry run %s:%s: %w", typ, target, err)
 	}
@@ -119,6 +121,7 @@ func (e *Engine) RefreshEntity(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
+	e.forget(loc.ID) // an explicit refresh reads everything again
 	ctx, cancel := context.WithTimeout(ctx, e.opts.ProcessTimeout)
 	defer cancel()
 	_, err = e.ProcessLocation(ctx, loc)

@@ -16,6 +16,9 @@ type Report struct {
 	Entities int // entities produced without errors, the generated Location entity included
 	Errors   []catalog.ProcessingError
 	Sources  int
+	// SourcesUnchanged counts the sources skipped because nothing they
+	// depend on changed since the last processing (see unchanged.go).
+	SourcesUnchanged int
 }
 
 // ProcessLocation reads a registered location, stores the result in one
@@ -29,48 +32,65 @@ func (e *Engine) ProcessLocation(ctx context.Context, loc catalog.Location) (Rep
 	unlock := e.lock(loc.ID)
 	defer unlock()
 	start := e.opts.Now()
-	out := e.walkLocation(ctx, loc)
-	if err := ctx.Err(); err != nil {
-		return Report{}, fmt.Errorf("ingest %s: %w", originKey(loc), err)
-	}
-	keep := out.keep
-	if out.incomplete {
-		prev, err := e.previousSources(ctx, originKey(loc))
+	ms := &memoState{prev: e.memo(loc.ID)}
+	if ms.prev != nil {
+		counts, err := e.storedCounts(ctx, originKey(loc))
 		if err != nil {
-			return Report{}, fmt.Errorf("ingest %s: %w", originKey(loc), err)
+			e.log.Warn("count stored entities; processing every source", "location", originKey(loc), "err", err)
+			ms.prev = nil
 		}
-		seen := map[string]bool{}
-		for _, k := range keep {
-			seen[k] = true
-		}
-		for _, k := range prev {
-			if !out.readOK[k] && !seen[k] {
-				seen[k] = true
-				keep = append(keep, k)
-			}
-		}
+		ms.counts = counts
 	}
-	if e.opts.Progress != nil {
-		e.opts.Progress(Progress{Location: originKey(loc), Phase: "storing", Sources: out.sources,
-			SourcesKnown: out.sources, SourcesDone: out.sources,
-			Documents: len(out.entities), Processed: len(out.entities), Errors: len(out.errors)})
+	e.forget(loc.ID) // remembered again only once this processing is stored
+	var out *outcome
+	// The location is read inside the store's apply, source by source, and
+	// each source's entities are written while the next is read: a large
+	// location is never resident at once.
+	stream := func(emit func([]catalog.Processed) error) (catalog.StreamEnd, error) {
+		var err error
+		out, err = e.walkLocation(ctx, loc, emit, ms)
+		if err != nil {
+			return catalog.StreamEnd{}, err
+		}
+		if err := ctx.Err(); err != nil {
+			return catalog.StreamEnd{}, err
+		}
+		keep, err := e.keepSources(ctx, loc, out)
+		if err != nil {
+			return catalog.StreamEnd{}, err
+		}
+		if e.opts.Progress != nil {
+			e.opts.Progress(Progress{Location: originKey(loc), Phase: "storing", Sources: out.sources,
+				SourcesKnown: out.sources, SourcesDone: out.sources,
+				Documents: out.produced, Processed: out.produced, Errors: len(out.errors)})
+		}
+		return catalog.StreamEnd{Errors: out.errors, KeepSources: append(keep, out.unchanged...)}, nil
 	}
 	res, err := e.store.ApplyLocation(ctx, catalog.Apply{
 		LocationID:     loc.ID,
-		Entities:       out.entities,
-		Errors:         out.errors,
-		KeepSources:    keep,
+		Stream:         stream,
 		OrphanStrategy: e.opts.OrphanStrategy,
 	})
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return Report{}, fmt.Errorf("ingest %s: %w", originKey(loc), cerr)
+		}
 		return Report{}, fmt.Errorf("ingest %s: store: %w", originKey(loc), err)
 	}
-	rep := Report{Location: loc, Result: res, Entities: out.valid(),
-		Errors: append(out.errors, res.Conflicts...), Sources: out.sources}
+	if out == nil {
+		return Report{}, fmt.Errorf("ingest %s: store: the apply did not read the location's entity stream", originKey(loc))
+	}
+	res.Unchanged += out.skipped // not even parsed
+	for _, c := range res.Conflicts {
+		delete(out.memo, c.Source)
+	}
+	e.remember(loc.ID, out.memo)
+	rep := Report{Location: loc, Result: res, Entities: out.valid,
+		Errors: append(out.errors, res.Conflicts...), Sources: out.sources, SourcesUnchanged: len(out.unchanged)}
 	if e.opts.Progress != nil {
 		e.opts.Progress(Progress{Location: originKey(loc), Phase: "done", Sources: out.sources,
 			SourcesKnown: out.sources, SourcesDone: out.sources,
-			Documents: len(out.entities), Processed: len(out.entities), Errors: len(rep.Errors), Result: &res})
+			Documents: out.produced, Processed: out.produced, Errors: len(rep.Errors), Result: &res})
 	}
 	level := e.log.Debug
 	if res.Added+res.Updated+res.Orphaned+res.Deleted > 0 || len(rep.Errors) > 0 {
@@ -117,13 +137,26 @@ func (e *Engine) previousSources(ctx context.Context, origin string) ([]string, 
 	return out, nil
 }
 
-// valid counts the entities produced without errors.
-func (o *outcome) valid() int {
-	n := 0
-	for i := range o.entities {
-		if !o.entities[i].KeepPrevious {
-			n++
+// keepSources is out.keep plus, when part of the tree could not be read,
+// every source the location produced from before that was not read now.
+func (e *Engine) keepSources(ctx context.Context, loc catalog.Location, out *outcome) ([]string, error) {
+	keep := out.keep
+	if !out.incomplete {
+		return keep, nil
+	}
+	prev, err := e.previousSources(ctx, originKey(loc))
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, k := range keep {
+		seen[k] = true
+	}
+	for _, k := range prev {
+		if !out.readOK[k] && !seen[k] {
+			seen[k] = true
+			keep = append(keep, k)
 		}
 	}
-	return n
+	return keep, nil
 }

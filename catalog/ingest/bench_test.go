@@ -31,7 +31,7 @@ func BenchmarkWalk(b *testing.B) {
 	e := New(nil, k, Options{})
 	b.ResetTimer()
 	for range b.N {
-		out := e.walkLocation(ctx, catalog.Location{Type: "file", Target: f})
+		out, _ := e.walkLocation(ctx, catalog.Location{Type: "file", Target: f}, nil, nil)
 		if len(out.errors) > 0 {
 			b.Fatal(out.errors[0])
 		}

@@ -12,6 +12,12 @@
 // cannot be read keeps everything that was stored from it; unchanged input
 // hashes the same and writes nothing.
 //
+// A root location is streamed into its Apply (catalog.EntityStream): each
+// source's entities go to the store as soon as they are processed, so the
+// store writes one file while the next is decoded, and a large location is
+// never held in memory whole. Sources that are byte-for-byte unchanged since
+// the last clean processing are not decoded again (unchanged.go).
+//
 // It depends on the catalog model and the catalog.Store interface only. It
 // must never import web, host, authz, config or a concrete store: cmd wires it.
 package ingest

@@ -107,6 +107,7 @@ type Engine struct {
 
 	mu     sync.Mutex
 	locks  map[string]*sync.Mutex
+	memos  map[string]locationMemo // by location id, see unchanged.go
 	synced bool
 }
 
@@ -153,7 +154,7 @@ func New(store catalog.Store, kinds *catalog.Kinds, opts Options) *Engine {
 		cr[l.Type+":"+l.Target] = l.Rules
 	}
 	return &Engine{store: store, kinds: kinds, opts: opts, log: log.With("component", "ingest"),
-		readers: readers, configRules: cr, locks: map[string]*sync.Mutex{}}
+		readers: readers, configRules: cr, locks: map[string]*sync.Mutex{}, memos: map[string]locationMemo{}}
 }
 
 // allowed reports whether the rules let root produce an entity of kind.

@@ -33,7 +33,7 @@ func (w *walk) processItem(ctx context.Context, it *item) result {
 		return w.failed(it, resolved, ent, d.Annotate(rerrs))
 	}
 	p := &catalog.Processed{Entity: ent, Relations: rels, Parent: it.parent}
-	p.Hash, _ = catalog.HashProcessed(p)
+	_ = catalog.HashBody(p) // an entity that does not encode fails again, with its error, in the store
 	return result{proc: p}
 }
 

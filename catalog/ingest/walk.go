@@ -34,6 +34,20 @@ type outcome struct {
 	incomplete bool
 	readOK     map[string]bool
 	sources    int
+	// produced and valid count the entities produced (valid: without
+	// errors), emitted or kept in entities.
+	produced, valid int
+	// unchanged are sources skipped as unchanged (kept whole by the store);
+	// memo is what to remember of this processing (see unchanged.go).
+	unchanged []string
+	skipped   int // entities of the unchanged sources
+	memo      locationMemo
+}
+
+// memoState is what a walk that skips unchanged sources starts from.
+type memoState struct {
+	prev   locationMemo
+	counts map[string]int
 }
 
 // walk processes one root location source by source: each source is read,
@@ -48,6 +62,16 @@ type walk struct {
 	keepSet  map[string]bool
 	visited  map[string]bool
 	progress func(Progress)
+	// emit receives each source's entities as they are produced (nil keeps
+	// them in out.entities); once it fails, stop is set and nothing more is
+	// read.
+	emit func([]catalog.Processed) error
+	stop error
+	// prev and counts decide which sources are skipped; next (nil when not
+	// remembering, as in a dry run) collects the new memory.
+	prev   locationMemo
+	counts map[string]int
+	next   locationMemo
 	// progress counters: sources known (targets seen) and finished; documents
 	// found and processed.
 	known, done     int
@@ -85,22 +109,49 @@ func generatedEntity(l catalog.Location) *catalog.Entity {
 	}
 }
 
-// walkLocation reads and processes one root location without storing anything.
-func (e *Engine) walkLocation(ctx context.Context, root catalog.Location) *outcome {
+// walkLocation reads and processes one root location without storing
+// anything. With emit nil, the entities are kept in the outcome; otherwise
+// each source's entities go to emit as soon as they are processed, and an
+// error from emit stops the walk and is returned.
+//
+// With ms set, the walk remembers what each source gave and skips the
+// sources ms says are unchanged (see unchanged.go).
+func (e *Engine) walkLocation(ctx context.Context, root catalog.Location, emit func([]catalog.Processed) error, ms *memoState) (*outcome, error) {
 	w := &walk{
 		e: e, root: root, origin: originKey(root),
 		out:     &outcome{root: root, readOK: map[string]bool{}},
 		keepSet: map[string]bool{}, visited: map[string]bool{},
-		progress: e.opts.Progress, known: 1,
+		progress: e.opts.Progress, known: 1, emit: emit,
+	}
+	if ms != nil {
+		w.prev, w.counts, w.next = ms.prev, ms.counts, locationMemo{}
+		w.out.memo = w.next
 	}
 	gen := generatedEntity(root)
 	rootRef := gen.Ref().String()
 	p := catalog.Processed{Entity: gen}
 	p.Hash, _ = catalog.HashProcessed(&p)
-	w.out.entities = append(w.out.entities, p)
+	w.produce([]catalog.Processed{p})
 	w.read(ctx, root.Type, root.Target, rootRef, nil, false, false, nil)
 	w.report("processing")
-	return w.out
+	return w.out, w.stop
+}
+
+// produce hands a source's entities on (see walk.emit).
+func (w *walk) produce(part []catalog.Processed) {
+	for i := range part {
+		w.out.produced++
+		if !part[i].KeepPrevious {
+			w.out.valid++
+		}
+	}
+	if w.emit == nil {
+		w.out.entities = append(w.out.entities, part...)
+		return
+	}
+	if w.stop == nil && len(part) > 0 {
+		w.stop = w.emit(part)
+	}
 }
 
 // emitter is the Location document that named a target, for error messages.
@@ -134,7 +185,7 @@ func (w *walk) read(ctx context.Context, typ, target, parent string, path []stri
 		w.done++
 		return
 	}
-	w.consume(ctx, w.fetch(ctx, reader, target), typ, target, parent, path, optional, fromURL, at)
+	w.consume(ctx, w.fetch(ctx, reader, target, parent), typ, target, parent, path, optional, fromURL, at)
 }
 
 // check decides whether a target is read at all: depth, type, cycles and
@@ -146,7 +197,7 @@ func (w *walk) check(ctx context.Context, typ, target string, path []string, fro
 		w.out.incomplete = true
 		return nil, false
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || w.stop != nil {
 		w.out.incomplete = true
 		return nil, false
 	}
@@ -178,43 +229,54 @@ type fetched struct {
 	srcs   []Source
 	err    error
 	parsed bool
-	docs   []catalog.Document
-	perr   error
+	p      parsed
 }
 
-func (w *walk) fetch(ctx context.Context, reader Reader, target string) *fetched {
+func (w *walk) fetch(ctx context.Context, reader Reader, target, parent string) *fetched {
 	f := &fetched{}
 	f.srcs, f.err = reader.Read(ctx, target)
 	if f.err == nil && len(f.srcs) == 1 && f.srcs[0].Err == nil {
-		f.docs, f.perr = catalog.ParseDocuments(f.srcs[0].Key, f.srcs[0].Data, w.e.opts.ParseLimits)
-		f.srcs[0].Data = nil
+		f.p = w.parse(&f.srcs[0], parent)
 		f.parsed = true
 	}
 	return f
 }
 
-func (w *walk) fetchAsync(ctx context.Context, reader Reader, target string) <-chan *fetched {
+func (w *walk) fetchAsync(ctx context.Context, reader Reader, target, parent string) <-chan *fetched {
 	ch := make(chan *fetched, 1)
-	go func() { ch <- w.fetch(ctx, reader, target) }()
+	go func() { ch <- w.fetch(ctx, reader, target, parent) }()
 	return ch
 }
 
+// parsed is a source's documents, or that it is unchanged and not parsed.
 type parsed struct {
-	docs []catalog.Document
-	err  error
+	docs    []catalog.Document
+	err     error
+	digest  [32]byte
+	skipped bool // unchanged since the last processing: not parsed
+	pulls   bool // has placeholders reading other sources
 }
 
-func (w *walk) parseAsync(s *Source) <-chan parsed {
+// parse decodes a read source unless it is unchanged; it touches no walk
+// state that changes during the walk.
+func (w *walk) parse(s *Source, parent string) parsed {
+	var p parsed
+	p.digest, p.skipped = w.unchanged(s.Key, parent, s.Data)
+	if !p.skipped {
+		p.pulls = pullsIn(s.Data)
+		p.docs, p.err = catalog.ParseDocuments(s.Key, s.Data, w.e.opts.ParseLimits)
+	}
+	s.Data = nil
+	return p
+}
+
+func (w *walk) parseAsync(s *Source, parent string) <-chan parsed {
 	ch := make(chan parsed, 1)
 	if s.Err != nil {
 		ch <- parsed{}
 		return ch
 	}
-	go func() {
-		docs, err := catalog.ParseDocuments(s.Key, s.Data, w.e.opts.ParseLimits)
-		s.Data = nil
-		ch <- parsed{docs, err}
-	}()
+	go func() { ch <- w.parse(s, parent) }()
 	return ch
 }
 
@@ -238,20 +300,20 @@ func (w *walk) consume(ctx context.Context, f *fetched, typ, target, parent stri
 	}
 	sub := fromURL || typ == "url"
 	if f.parsed {
-		w.source(ctx, &f.srcs[0], f.docs, f.perr, typ, parent, path, sub, at)
+		w.source(ctx, &f.srcs[0], &f.p, typ, parent, path, sub, at)
 		return
 	}
 	w.known += len(f.srcs) - 1
 	var next <-chan parsed
 	if len(f.srcs) > 0 {
-		next = w.parseAsync(&f.srcs[0])
+		next = w.parseAsync(&f.srcs[0], parent)
 	}
 	for i := range f.srcs {
 		p := <-next
 		if i+1 < len(f.srcs) {
-			next = w.parseAsync(&f.srcs[i+1])
+			next = w.parseAsync(&f.srcs[i+1], parent)
 		}
-		w.source(ctx, &f.srcs[i], p.docs, p.err, typ, parent, path, sub, at)
+		w.source(ctx, &f.srcs[i], &p, typ, parent, path, sub, at)
 		if i < len(f.srcs)-1 {
 			w.done++
 		}
@@ -260,7 +322,8 @@ func (w *walk) consume(ctx context.Context, f *fetched, typ, target, parent stri
 
 // source processes one parsed file or URL body and follows the Location
 // entities among its documents.
-func (w *walk) source(ctx context.Context, s *Source, docs []catalog.Document, perr error, typ, parent string, path []string, fromURL bool, at *emitter) {
+func (w *walk) source(ctx context.Context, s *Source, p *parsed, typ, parent string, path []string, fromURL bool, at *emitter) {
+	docs, perr := p.docs, p.err
 	if cyc := cycle(path, s.Key); cyc != "" {
 		w.locError(at, s.Key, "InputError", "Location cycle: "+cyc+"; the target is not read again")
 		return
@@ -288,6 +351,18 @@ func (w *walk) source(ctx context.Context, s *Source, docs []catalog.Document, p
 	}
 	w.out.readOK[s.Key] = true
 	w.out.sources++
+	if p.skipped {
+		m := w.prev[s.Key]
+		w.next[s.Key] = m
+		w.out.unchanged = append(w.out.unchanged, s.Key)
+		w.out.skipped += m.entities
+		w.out.produced += m.entities
+		w.out.valid += m.entities
+		w.found += m.entities
+		w.finished += m.entities
+		w.report("processing")
+		return
+	}
 	w.found += len(docs)
 	items := make([]item, len(docs))
 	for i, d := range docs {
@@ -296,9 +371,14 @@ func (w *walk) source(ctx context.Context, s *Source, docs []catalog.Document, p
 	results := w.processAll(ctx, items)
 	var locations []*catalog.Entity
 	var emitters []*emitter
+	part := make([]catalog.Processed, 0, len(results))
+	clean := !p.pulls
 	for i, r := range results {
+		if len(r.errs) > 0 || r.keep != "" || r.proc == nil || r.proc.KeepPrevious {
+			clean = false
+		}
 		if r.proc != nil {
-			w.out.entities = append(w.out.entities, *r.proc)
+			part = append(part, *r.proc)
 			if !r.proc.KeepPrevious && strings.EqualFold(r.proc.Entity.Kind, "Location") {
 				locations = append(locations, r.proc.Entity)
 				emitters = append(emitters, &emitter{src: s.Key, doc: items[i].doc.Index, line: items[i].doc.Line,
@@ -318,6 +398,10 @@ func (w *walk) source(ctx context.Context, s *Source, docs []catalog.Document, p
 		}
 	}
 	w.finished += len(items)
+	if w.next != nil && clean && len(locations) == 0 {
+		w.next[s.Key] = sourceMemo{digest: p.digest, parent: parent, entities: len(part)}
+	}
+	w.produce(part)
 	// items and results are dead from here: this source's parse trees can be
 	// freed while the Locations below are followed.
 	w.report("processing")
@@ -359,7 +443,7 @@ func (w *walk) follow(ctx context.Context, s *Source, at *emitter, ent *catalog.
 	}
 	start := func(j *job) {
 		if reader, ok := w.check(ctx, j.typ, j.target, path, fromURL, at); ok {
-			j.fetched = w.fetchAsync(ctx, reader, j.target)
+			j.fetched = w.fetchAsync(ctx, reader, j.target, at.ref)
 		}
 	}
 	if len(jobs) > 0 {

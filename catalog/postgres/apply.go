@@ -26,6 +26,14 @@ const analyzeAfterRows = 10_000
 func (s *Store) ApplyLocation(ctx context.Context, a catalog.Apply) (catalog.ApplyResult, error) {
 	var res catalog.ApplyResult
 	start := time.Now()
+	if a.Stream != nil {
+		// Not yet streamed into the transaction (the SQLite store is): the
+		// parts are gathered and applied as one, with the same result.
+		var err error
+		if a, err = gather(a); err != nil {
+			return res, fmt.Errorf("postgres: apply %s: %w", a.LocationID, err)
+		}
+	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return res, fmt.Errorf("postgres: apply %s: begin: %w", a.LocationID, err)
@@ -304,4 +312,18 @@ func setLocationErrors(ctx context.Context, tx pgx.Tx, id string, errs []catalog
 		return false, fmt.Errorf("store location errors: %w", err)
 	}
 	return !same, nil
+}
+
+// gather turns a streamed Apply into one with Entities.
+func gather(a catalog.Apply) (catalog.Apply, error) {
+	var all []catalog.Processed
+	end, err := a.Stream(func(part []catalog.Processed) error {
+		all = append(all, part...)
+		return nil
+	})
+	if err != nil {
+		return a, err
+	}
+	a.Stream, a.Entities, a.Errors, a.KeepSources = nil, all, end.Errors, end.KeepSources
+	return a, nil
 }

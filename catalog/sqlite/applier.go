@@ -6,33 +6,44 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/portico-dev/portico/catalog"
 	"github.com/portico-dev/portico/catalog/internal/postings"
 )
 
-// applier executes one catalog.Plan inside a transaction with prepared
-// statements (no statement binds more than a handful of variables, so a
-// million-entity apply never hits SQLite's variable limit).
+// applier executes a catalog.Plan, part by part, inside a transaction with
+// prepared statements (no statement binds more than a handful of variables,
+// so a million-entity apply never hits SQLite's variable limit).
+//
+// A part's relation rows are written before its entities are stitched, so
+// every entity is stitched with the rows of every originator written so far.
+// Rows that change mark their source; stitching an entity clears its mark,
+// so what finish finds marked is every entity whose incoming rows changed
+// after it was stitched (by a later part or a delete), or that this apply
+// does not write: those are stitched again.
 type applier struct {
 	ctx        context.Context
 	s          *Store
 	tx         *sql.Tx
 	locationID string
 	now        int64
+	nextID     int64 // ids of new entities are assigned here, so their relation rows go first
 
-	relsBySource, relsByOrig, delRels, insRel  *sql.Stmt
-	insEnt, updEnt, delEnt, entByRef, updFinal *sql.Stmt
+	relsBySource, relsByOrig, delRels, insRel, insRels  *sql.Stmt
+	insEnt, updEnt, delEnt, entByRef, updFinal, entByID *sql.Stmt
 
-	hasRelations bool // false: the table was empty, no stored incoming rows to look up
-
+	pending   *stitchedPart   // stitched on other goroutines, written by the next writePart or finish
+	marked    map[string]bool // refs whose incoming rows changed since they were stitched
+	keepBody  []*catalog.EntityWrite
 	staged    []postings.Staged
 	deleted   []uint32
 	rowWrites int64
 }
 
 func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*applier, error) {
-	ap := &applier{ctx: ctx, s: s, tx: tx, locationID: locationID, now: nowMillis()}
+	ap := &applier{ctx: ctx, s: s, tx: tx, locationID: locationID, now: nowMillis(),
+		marked: map[string]bool{}}
 	prep := func(dst **sql.Stmt, q string) error {
 		st, err := tx.PrepareContext(ctx, q)
 		if err != nil {
@@ -45,35 +56,40 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 		dst **sql.Stmt
 		q   string
 	}{
-		{&ap.relsBySource, "SELECT type, target_ref, originator_id FROM relations WHERE source_ref = ?"},
+		{&ap.relsBySource, "SELECT type, target_ref FROM relations WHERE source_ref = ?"},
 		{&ap.relsByOrig, "SELECT source_ref, type, target_ref FROM relations WHERE originator_id = ?"},
 		{&ap.delRels, "DELETE FROM relations WHERE originator_id = ?"},
 		{&ap.insRel, "INSERT OR IGNORE INTO relations (originator_id, source_ref, type, target_ref) VALUES (?, ?, ?, ?)"},
-		{&ap.insEnt, `INSERT INTO entities (uid, ref, kind, namespace, name, location_id, parent_ref, source_key, hash, body, final, etag, errors, orphan, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`},
+		{&ap.insRels, "INSERT OR IGNORE INTO relations (originator_id, source_ref, type, target_ref) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", relBatch), ", ")},
+		{&ap.insEnt, `INSERT INTO entities (id, uid, ref, kind, namespace, name, location_id, parent_ref, source_key, hash, body, final, etag, errors, orphan, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`},
 		{&ap.updEnt, `UPDATE entities SET uid = ?, kind = ?, namespace = ?, name = ?, location_id = ?, parent_ref = ?, source_key = ?, hash = ?,
 			body = ?, final = ?, etag = ?, errors = ?, orphan = 0, updated_at = ? WHERE id = ?`},
 		{&ap.delEnt, "DELETE FROM entities WHERE id = ?"},
 		{&ap.entByRef, "SELECT id, uid, body, errors, orphan, etag, location_id FROM entities WHERE ref = ?"},
 		{&ap.updFinal, "UPDATE entities SET final = ?, etag = ?, errors = ?, orphan = ?, location_id = ?, updated_at = ? WHERE id = ?"},
+		{&ap.entByID, "SELECT " + storedCols + " FROM entities WHERE id = ?"},
 	} {
 		if err := prep(p.dst, p.q); err != nil {
 			ap.close()
 			return nil, err
 		}
 	}
-	var one int
-	err := tx.QueryRowContext(ctx, "SELECT 1 FROM relations LIMIT 1").Scan(&one)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM entities").Scan(&ap.nextID); err != nil {
 		ap.close()
-		return nil, fmt.Errorf("probe relations: %w", err)
+		return nil, fmt.Errorf("read last entity id: %w", err)
 	}
-	ap.hasRelations = err == nil
+	ap.nextID++
 	return ap, nil
 }
 
 func (ap *applier) close() {
-	for _, st := range []*sql.Stmt{ap.relsBySource, ap.relsByOrig, ap.delRels, ap.insRel, ap.insEnt, ap.updEnt, ap.delEnt, ap.entByRef, ap.updFinal} {
+	if ap.pending != nil {
+		<-ap.pending.done // its goroutines only compute; wait so none outlives the apply
+		ap.pending = nil
+	}
+	for _, st := range []*sql.Stmt{ap.relsBySource, ap.relsByOrig, ap.delRels, ap.insRel, ap.insRels, ap.insEnt, ap.updEnt, ap.delEnt, ap.entByRef, ap.updFinal, ap.entByID} {
 		if st != nil {
 			st.Close()
 		}
@@ -97,9 +113,8 @@ func (ap *applier) originated(id int64) ([]catalog.RelationRow, error) {
 	return out, rows.Err()
 }
 
-// incoming returns the stored rows whose source is ref, skipping rows of
-// originators in skip (they are being rewritten).
-func (ap *applier) incoming(ref string, skip map[int64]bool) ([]catalog.RelationRow, error) {
+// incoming returns the stored rows whose source is ref.
+func (ap *applier) incoming(ref string) ([]catalog.RelationRow, error) {
 	rows, err := ap.relsBySource.QueryContext(ap.ctx, ref)
 	if err != nil {
 		return nil, fmt.Errorf("relations to %s: %w", ref, err)
@@ -108,62 +123,170 @@ func (ap *applier) incoming(ref string, skip map[int64]bool) ([]catalog.Relation
 	var out []catalog.RelationRow
 	for rows.Next() {
 		r := catalog.RelationRow{Source: ref}
-		var orig int64
-		if err := rows.Scan(&r.Type, &r.Target, &orig); err != nil {
+		if err := rows.Scan(&r.Type, &r.Target); err != nil {
 			return nil, fmt.Errorf("relations to %s: %w", ref, err)
 		}
-		if !skip[orig] {
-			out = append(out, r)
-		}
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }
 
-func (ap *applier) run(plan *catalog.Plan) error {
-	// Originators whose rows are replaced or removed, and the peers that changes.
-	rewritten := map[int64]bool{}
-	peers := map[string]bool{}
+// mark records that rows with these sources changed.
+func (ap *applier) mark(sources []string, self string) {
+	for _, src := range sources {
+		if src != self { // self is stitched in this part, after its rows
+			ap.marked[src] = true
+		}
+	}
+}
+
+// writePart writes one part of a plan's writes: relation rows first, then
+// the entities stitched with every row that now has them as source.
+func (ap *applier) writePart(writes []catalog.EntityWrite) error {
+	full := make([]*catalog.EntityWrite, 0, len(writes))
+	for i := range writes {
+		w := &writes[i]
+		if w.KeepBody {
+			ap.keepBody = append(ap.keepBody, w)
+			continue
+		}
+		full = append(full, w)
+	}
+	if len(full) == 0 {
+		return nil
+	}
+	jobs := make([]*stitchJob, len(full))
+	var rows []any // relation rows, 4 values each, written relBatch at a time
+	for i, w := range full {
+		j := &stitchJob{ref: w.Ref, entity: w.Processed.Entity, uid: w.UID, body: w.Processed.Body}
+		if w.Prev != nil {
+			j.id = w.Prev.ID
+			old, err := ap.originated(w.Prev.ID)
+			if err != nil {
+				return err
+			}
+			ap.mark(catalog.ChangedRelationSources(old, w.Relations), w.Ref)
+			if len(old) > 0 {
+				if _, err := ap.delRels.ExecContext(ap.ctx, w.Prev.ID); err != nil {
+					return fmt.Errorf("replace relations of %s: %w", w.Ref, err)
+				}
+			}
+		} else {
+			j.id = ap.nextID
+			ap.nextID++
+			for _, r := range w.Relations {
+				if r.Source != w.Ref {
+					ap.marked[r.Source] = true
+				}
+			}
+		}
+		for _, r := range w.Relations {
+			rows = append(rows, j.id, r.Source, r.Type, r.Target)
+		}
+		jobs[i] = j
+	}
+	if err := ap.insertRelations(rows); err != nil {
+		return err
+	}
+	for i, w := range full {
+		j := jobs[i]
+		var err error
+		if j.rels, err = ap.incoming(w.Ref); err != nil {
+			return err
+		}
+		if j.errs, err = catalog.DecodeErrors(w.Errors); err != nil {
+			return err
+		}
+		delete(ap.marked, w.Ref) // stitched with every row written so far
+	}
+	// Stitching (JSON and tokens) runs on the other cores while this one
+	// writes the previous part's entity rows: SQLite has one writer.
+	next := &stitchedPart{full: full, jobs: jobs, done: make(chan struct{})}
+	go func() {
+		defer close(next.done)
+		parallel(len(jobs), func(i int) { jobs[i].run(true) })
+	}()
+	err := ap.flush()
+	ap.pending = next
+	return err
+}
+
+// stitchedPart is a part whose entities are being stitched.
+type stitchedPart struct {
+	full []*catalog.EntityWrite
+	jobs []*stitchJob
+	done chan struct{}
+}
+
+// flush writes the entity rows of the pending part once it is stitched.
+func (ap *applier) flush() error {
+	p := ap.pending
+	if p == nil {
+		return nil
+	}
+	<-p.done
+	ap.pending = nil
+	full, jobs := p.full, p.jobs
+	docs := make([]postings.Doc, 0, len(jobs))
+	for i, w := range full {
+		j := jobs[i]
+		if j.err != nil {
+			return j.err
+		}
+		if w.Prev != nil {
+			if _, err := ap.updEnt.ExecContext(ap.ctx, w.UID, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
+				string(j.body), string(j.final), j.etag, w.Errors, ap.now, w.Prev.ID); err != nil {
+				return fmt.Errorf("update %s: %w", w.Ref, err)
+			}
+		} else if _, err := ap.insEnt.ExecContext(ap.ctx, j.id, w.UID, w.Ref, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
+			string(j.body), string(j.final), j.etag, w.Errors, ap.now); err != nil {
+			return fmt.Errorf("insert %s: %w", w.Ref, err)
+		}
+		ap.rowWrites++
+		docs = append(docs, toDoc(j))
+		jobs[i] = nil // its tokens live on in the staged doc only
+	}
+	ap.staged = append(ap.staged, ap.s.ix.Stage(docs)...)
+	return nil
+}
+
+// relBatch is how many relation rows one INSERT writes (4 variables each):
+// one statement per row made the per-call overhead most of the cost.
+const relBatch = 128
+
+// insertRelations writes rows (originator, source, type, target, ...).
+func (ap *applier) insertRelations(rows []any) error {
+	n := len(rows) / 4
+	for len(rows) >= 4*relBatch {
+		if _, err := ap.insRels.ExecContext(ap.ctx, rows[:4*relBatch]...); err != nil {
+			return fmt.Errorf("insert relations: %w", err)
+		}
+		rows = rows[4*relBatch:]
+	}
+	for ; len(rows) > 0; rows = rows[4:] {
+		if _, err := ap.insRel.ExecContext(ap.ctx, rows[:4]...); err != nil {
+			return fmt.Errorf("insert relation of %v: %w", rows[0], err)
+		}
+	}
+	ap.rowWrites += int64(n)
+	return nil
+}
+
+// finish executes the rest of a plan once every part is written: deletes,
+// then every entity whose final JSON changes without being written (peers
+// whose incoming relations changed after they were stitched, kept bodies
+// with new errors, orphans).
+func (ap *applier) finish(plan *catalog.Plan) error {
+	if err := ap.flush(); err != nil {
+		return err
+	}
+	deletedRefs := map[string]bool{}
 	for _, d := range plan.Delete {
 		old, err := ap.originated(d.ID)
 		if err != nil {
 			return err
 		}
-		rewritten[d.ID] = true
-		for _, src := range catalog.ChangedRelationSources(old, nil) {
-			peers[src] = true
-		}
-	}
-	newBySource := map[string][]catalog.RelationRow{}
-	for i := range plan.Writes {
-		w := &plan.Writes[i]
-		if w.KeepBody {
-			continue
-		}
-		for _, r := range w.Relations {
-			if r.Source != w.Ref { // own rows come from w.Relations itself
-				newBySource[r.Source] = append(newBySource[r.Source], r)
-			}
-		}
-		if w.Prev == nil {
-			for _, r := range w.Relations {
-				if r.Source != w.Ref {
-					peers[r.Source] = true
-				}
-			}
-			continue
-		}
-		old, err := ap.originated(w.Prev.ID)
-		if err != nil {
-			return err
-		}
-		rewritten[w.Prev.ID] = true
-		for _, src := range catalog.ChangedRelationSources(old, w.Relations) {
-			peers[src] = true
-		}
-	}
-	// Deletes first: their refs are free afterwards.
-	deletedRefs := map[string]bool{}
-	for _, d := range plan.Delete {
+		ap.mark(catalog.ChangedRelationSources(old, nil), d.Ref)
 		if _, err := ap.delRels.ExecContext(ap.ctx, d.ID); err != nil {
 			return fmt.Errorf("delete relations of %s: %w", d.Ref, err)
 		}
@@ -174,70 +297,21 @@ func (ap *applier) run(plan *catalog.Plan) error {
 		ap.deleted = append(ap.deleted, uint32(d.ID))
 		deletedRefs[d.Ref] = true
 	}
-	// Written entities, stitched with their incoming rows, in chunks.
-	stitched := map[string]bool{}
-	var full []*catalog.EntityWrite
-	for i := range plan.Writes {
-		if !plan.Writes[i].KeepBody {
-			full = append(full, &plan.Writes[i])
-		}
-	}
-	// Pipelined: while chunk k is stitched on the worker goroutines, this
-	// goroutine writes chunk k-1 (SQLite has one writer; JSON work scales).
-	var pending *chunkWork
-	flush := func() error {
-		if pending == nil {
-			return nil
-		}
-		<-pending.done
-		err := ap.writeJobs(pending)
-		pending = nil
-		return err
-	}
-	for start := 0; start < len(full); start += applyChunk {
-		part := full[start:min(start+applyChunk, len(full))]
-		cw, err := ap.prepareChunk(part, newBySource, rewritten)
-		if err != nil {
-			if pending != nil {
-				<-pending.done
-			}
-			return err
-		}
-		go func() {
-			parallel(len(cw.jobs), func(i int) { cw.jobs[i].run(true) })
-			close(cw.done)
-		}()
-		if err := flush(); err != nil {
-			<-cw.done
-			return err
-		}
-		pending = cw
-		for _, w := range part {
-			stitched[w.Ref] = true
-		}
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	// Everything else whose final changes: peers, kept bodies, orphans.
 	type override struct {
 		errs     *string
 		orphan   *bool
 		location string
 	}
 	restitch := map[string]override{}
-	for p := range peers {
-		if !stitched[p] && !deletedRefs[p] {
+	for p := range ap.marked {
+		if !deletedRefs[p] {
 			restitch[p] = override{}
 		}
 	}
 	t, f := true, false
-	for i := range plan.Writes {
-		w := &plan.Writes[i]
-		if w.KeepBody {
-			e := w.Errors
-			restitch[w.Ref] = override{errs: &e, orphan: &f, location: ap.locationID}
-		}
+	for _, w := range ap.keepBody {
+		e := w.Errors
+		restitch[w.Ref] = override{errs: &e, orphan: &f, location: ap.locationID}
 	}
 	for _, o := range plan.Orphan {
 		ov := restitch[o.Ref]
@@ -284,7 +358,7 @@ func (ap *applier) run(plan *catalog.Plan) error {
 			if j.entity, err = decodeBody(body); err != nil {
 				return fmt.Errorf("load %s: %w", r, err)
 			}
-			if j.rels, err = ap.incoming(r, nil); err != nil {
+			if j.rels, err = ap.incoming(r); err != nil {
 				return err
 			}
 			jobs = append(jobs, j)
@@ -314,80 +388,5 @@ func (ap *applier) run(plan *catalog.Plan) error {
 		}
 		ap.staged = append(ap.staged, ap.s.ix.Stage(docs)...)
 	}
-	return nil
-}
-
-// chunkWork is one batch of full writes on its way through the pipeline.
-type chunkWork struct {
-	part []*catalog.EntityWrite
-	jobs []*stitchJob
-	done chan struct{}
-}
-
-// prepareChunk gathers what a batch needs to be stitched: its rows from this
-// apply and the stored rows other originators point at it (dedup in Stitch
-// makes overlap harmless).
-func (ap *applier) prepareChunk(part []*catalog.EntityWrite, newBySource map[string][]catalog.RelationRow, rewritten map[int64]bool) (*chunkWork, error) {
-	cw := &chunkWork{part: part, jobs: make([]*stitchJob, len(part)), done: make(chan struct{})}
-	for i, w := range part {
-		j := &stitchJob{ref: w.Ref, entity: w.Processed.Entity, uid: w.UID, rels: w.Relations}
-		if w.Prev != nil {
-			j.id = w.Prev.ID
-		}
-		if others := newBySource[w.Ref]; len(others) > 0 {
-			j.rels = append(append([]catalog.RelationRow(nil), j.rels...), others...)
-		}
-		if ap.hasRelations {
-			ext, err := ap.incoming(w.Ref, rewritten)
-			if err != nil {
-				return nil, err
-			}
-			j.rels = append(append([]catalog.RelationRow(nil), j.rels...), ext...)
-		}
-		var err error
-		if j.errs, err = catalog.DecodeErrors(w.Errors); err != nil {
-			return nil, err
-		}
-		cw.jobs[i] = j
-	}
-	return cw, nil
-}
-
-// writeJobs writes a stitched batch and stages its index changes.
-func (ap *applier) writeJobs(cw *chunkWork) error {
-	docs := make([]postings.Doc, 0, len(cw.jobs))
-	for i, w := range cw.part {
-		j := cw.jobs[i]
-		if j.err != nil {
-			return j.err
-		}
-		if w.Prev != nil {
-			if _, err := ap.delRels.ExecContext(ap.ctx, w.Prev.ID); err != nil {
-				return fmt.Errorf("replace relations of %s: %w", w.Ref, err)
-			}
-			if _, err := ap.updEnt.ExecContext(ap.ctx, w.UID, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
-				string(j.body), string(j.final), j.etag, w.Errors, ap.now, w.Prev.ID); err != nil {
-				return fmt.Errorf("update %s: %w", w.Ref, err)
-			}
-		} else {
-			res, err := ap.insEnt.ExecContext(ap.ctx, w.UID, w.Ref, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
-				string(j.body), string(j.final), j.etag, w.Errors, ap.now)
-			if err != nil {
-				return fmt.Errorf("insert %s: %w", w.Ref, err)
-			}
-			if j.id, err = res.LastInsertId(); err != nil {
-				return fmt.Errorf("insert %s: %w", w.Ref, err)
-			}
-		}
-		ap.rowWrites++
-		for _, r := range w.Relations {
-			if _, err := ap.insRel.ExecContext(ap.ctx, j.id, r.Source, r.Type, r.Target); err != nil {
-				return fmt.Errorf("insert relation of %s: %w", w.Ref, err)
-			}
-			ap.rowWrites++
-		}
-		docs = append(docs, toDoc(j))
-	}
-	ap.staged = append(ap.staged, ap.s.ix.Stage(docs)...)
 	return nil
 }

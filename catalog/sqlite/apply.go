@@ -12,11 +12,17 @@ import (
 	"github.com/portico-dev/portico/catalog/internal/postings"
 )
 
-// applyChunk is how many entities are stitched and written per batch, which
-// bounds the memory a million-entity apply holds at once.
+// applyChunk is how many entities of an Apply without a stream are planned,
+// stitched and written per part, which bounds the memory an apply holds at
+// once.
 const applyChunk = 2048
 
-// ApplyLocation replaces what one location produced, in one transaction.
+// ApplyLocation replaces what one location produced, in one transaction. The
+// entities arrive part by part (Apply.Stream, or Entities cut into parts):
+// each part is planned, its relation rows written, then stitched and
+// written, while the stream reads the next. Entities stitched by an earlier
+// part whose incoming relations a later part (or a delete) changed are
+// stitched again at the end, as are orphans and kept bodies.
 func (s *Store) ApplyLocation(ctx context.Context, a catalog.Apply) (catalog.ApplyResult, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -27,11 +33,11 @@ func (s *Store) ApplyLocation(ctx context.Context, a catalog.Apply) (catalog.App
 	if _, ok := locs[a.LocationID]; !ok {
 		return catalog.ApplyResult{}, catalog.NotFoundf("Found no location with ID %s", a.LocationID)
 	}
-	stored, err := s.loadStored(ctx, a)
+	stored, err := s.loadLocation(ctx, s.w, a.LocationID)
 	if err != nil {
 		return catalog.ApplyResult{}, err
 	}
-	plan, err := catalog.PlanApply(catalog.PlanInput{
+	pl, err := catalog.NewPlanner(catalog.PlanInput{
 		Apply: a, Stored: stored,
 		LocationAlive: func(id string) bool { _, ok := locs[id]; return ok },
 		Describe:      func(id string) string { return locs[id] },
@@ -39,25 +45,96 @@ func (s *Store) ApplyLocation(ctx context.Context, a catalog.Apply) (catalog.App
 	if err != nil {
 		return catalog.ApplyResult{}, err
 	}
-	err = s.runPlan(ctx, plan, a.LocationID, func(ctx context.Context, tx *sql.Tx) error {
+	var plan *catalog.Plan
+	err = s.inTx(ctx, a.LocationID, func(ap *applier) error {
+		end, err := consumeStream(a.StreamParts(applyChunk), func(part []catalog.Processed) error {
+			if err := ap.addStored(stored, part); err != nil {
+				return err
+			}
+			writes, err := pl.Next(part)
+			if err != nil {
+				return err
+			}
+			return ap.writePart(writes)
+		})
+		if err != nil {
+			return err
+		}
+		plan = pl.Finish(end.Errors, end.KeepSources)
+		if err := ap.finish(plan); err != nil {
+			return err
+		}
 		var cur string
-		if err := tx.QueryRowContext(ctx, "SELECT errors FROM locations WHERE id = ?", a.LocationID).Scan(&cur); err != nil {
+		if err := ap.tx.QueryRowContext(ctx, "SELECT errors FROM locations WHERE id = ?", a.LocationID).Scan(&cur); err != nil {
 			return fmt.Errorf("read location errors: %w", err)
 		}
 		next := catalog.EncodeErrors(plan.LocationErrors)
 		if next != cur {
-			if _, err := tx.ExecContext(ctx, "UPDATE locations SET errors = ?, refreshed_at = ? WHERE id = ?", next, nowMillis(), a.LocationID); err != nil {
+			if _, err := ap.tx.ExecContext(ctx, "UPDATE locations SET errors = ?, refreshed_at = ? WHERE id = ?", next, nowMillis(), a.LocationID); err != nil {
 				return fmt.Errorf("store location errors: %w", err)
 			}
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, "UPDATE locations SET refreshed_at = ? WHERE id = ?", nowMillis(), a.LocationID)
+		_, err = ap.tx.ExecContext(ctx, "UPDATE locations SET refreshed_at = ? WHERE id = ?", nowMillis(), a.LocationID)
 		return err
 	})
 	if err != nil {
+		var ie *catalog.InputError
+		if errors.As(err, &ie) {
+			return catalog.ApplyResult{}, err // bad input, nothing written
+		}
 		return catalog.ApplyResult{}, fmt.Errorf("sqlite store: apply location %s: %w", a.LocationID, err)
 	}
 	return plan.Result(), nil
+}
+
+// errStreamAborted is what emit returns once the apply failed, so the
+// stream stops producing.
+var errStreamAborted = errors.New("apply aborted")
+
+// consumeStream runs stream on its own goroutine and calls write with each
+// part on this one, so the stream reads and processes the next part while
+// this one is written. It returns once the stream has returned.
+func consumeStream(stream catalog.EntityStream, write func([]catalog.Processed) error) (catalog.StreamEnd, error) {
+	parts := make(chan []catalog.Processed, 1)
+	failed := make(chan struct{})
+	type result struct {
+		end catalog.StreamEnd
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer close(parts)
+		end, err := stream(func(part []catalog.Processed) error {
+			if len(part) == 0 {
+				return nil
+			}
+			select {
+			case parts <- part:
+				return nil
+			case <-failed:
+				return errStreamAborted
+			}
+		})
+		done <- result{end, err}
+	}()
+	var werr error
+	for part := range parts {
+		if werr != nil {
+			continue
+		}
+		if werr = write(part); werr != nil {
+			close(failed)
+		}
+	}
+	r := <-done
+	if werr != nil {
+		return catalog.StreamEnd{}, werr
+	}
+	if r.err != nil {
+		return catalog.StreamEnd{}, fmt.Errorf("read entities: %w", r.err)
+	}
+	return r.end, nil
 }
 
 // locationNames maps every location id to "type:target".
@@ -88,60 +165,60 @@ func scanStored(sc scanner) (*catalog.StoredEntity, error) {
 	return &e, err
 }
 
-// loadStored returns the entities of the location plus the stored entities
-// of every incoming ref (found through the index's ref map).
-func (s *Store) loadStored(ctx context.Context, a catalog.Apply) (map[string]*catalog.StoredEntity, error) {
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// loadLocation returns the stored entities of a location by ref.
+func (s *Store) loadLocation(ctx context.Context, db querier, locationID string) (map[string]*catalog.StoredEntity, error) {
 	out := map[string]*catalog.StoredEntity{}
-	rows, err := s.w.QueryContext(ctx, "SELECT "+storedCols+" FROM entities WHERE location_id = ?", a.LocationID)
+	rows, err := db.QueryContext(ctx, "SELECT "+storedCols+" FROM entities WHERE location_id = ?", locationID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: load location entities: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		e, err := scanStored(rows)
 		if err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("sqlite store: load location entities: %w", err)
 		}
 		out[e.Ref] = e
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite store: load location entities: %w", err)
 	}
+	return out, nil
+}
+
+// addStored adds to stored the stored entities (of other locations) whose
+// refs part produces, found through the index's ref map.
+func (ap *applier) addStored(stored map[string]*catalog.StoredEntity, part []catalog.Processed) error {
 	var others []uint32
-	s.ix.RLock()
-	for _, p := range a.Entities {
+	ap.s.ix.RLock()
+	for _, p := range part {
 		if p.Entity == nil {
 			continue
 		}
 		r := p.Entity.Ref().String()
-		if _, ok := out[r]; ok {
+		if _, ok := stored[r]; ok {
 			continue
 		}
-		if id, ok := s.ix.Lookup(r); ok {
+		if id, ok := ap.s.ix.Lookup(r); ok {
 			others = append(others, id)
 		}
 	}
-	s.ix.RUnlock()
-	if len(others) == 0 {
-		return out, nil
-	}
-	stmt, err := s.w.PrepareContext(ctx, "SELECT "+storedCols+" FROM entities WHERE id = ?")
-	if err != nil {
-		return nil, fmt.Errorf("sqlite store: load entities: %w", err)
-	}
-	defer stmt.Close()
+	ap.s.ix.RUnlock()
 	for _, id := range others {
-		e, err := scanStored(stmt.QueryRowContext(ctx, int64(id)))
+		e, err := scanStored(ap.entByID.QueryRowContext(ap.ctx, int64(id)))
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("sqlite store: load entity %d: %w", id, err)
+			return fmt.Errorf("load entity %d: %w", id, err)
 		}
-		out[e.Ref] = e
+		stored[e.Ref] = e
 	}
-	return out, nil
+	return nil
 }
 
 // DeleteEntityByUID removes one entity and its relations; peers are re-stitched.
@@ -174,7 +251,7 @@ func (s *Store) DeleteLocation(ctx context.Context, id string, strategy catalog.
 	if err != nil {
 		return fmt.Errorf("sqlite store: delete location %s: %w", id, err)
 	}
-	stored, err := s.loadStored(ctx, catalog.Apply{LocationID: id})
+	stored, err := s.loadLocation(ctx, s.w, id)
 	if err != nil {
 		return err
 	}
@@ -206,6 +283,23 @@ func (s *Store) DeleteLocation(ctx context.Context, id string, strategy catalog.
 // runPlan executes a plan in one transaction, then publishes the index
 // changes. extra runs inside the transaction after the entity writes.
 func (s *Store) runPlan(ctx context.Context, plan *catalog.Plan, locationID string, extra func(context.Context, *sql.Tx) error) error {
+	return s.inTx(ctx, locationID, func(ap *applier) error {
+		if err := ap.writePart(plan.Writes); err != nil {
+			return err
+		}
+		if err := ap.finish(plan); err != nil {
+			return err
+		}
+		if extra != nil {
+			return extra(ctx, ap.tx)
+		}
+		return nil
+	})
+}
+
+// inTx runs fn with an applier in one transaction, then publishes the index
+// changes it staged; on failure nothing is written or published.
+func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -215,19 +309,11 @@ func (s *Store) runPlan(ctx context.Context, plan *catalog.Plan, locationID stri
 		tx.Rollback()
 		return err
 	}
-	fail := func(err error) error {
+	if err := fn(ap); err != nil {
 		ap.close()
 		tx.Rollback()
 		s.ix.Abort(ap.staged)
 		return err
-	}
-	if err := ap.run(plan); err != nil {
-		return fail(err)
-	}
-	if extra != nil {
-		if err := extra(ctx, tx); err != nil {
-			return fail(err)
-		}
 	}
 	ap.close()
 	if err := tx.Commit(); err != nil {
@@ -258,15 +344,12 @@ type stitchJob struct {
 }
 
 func (j *stitchJob) run(withBody bool) {
-	if withBody {
+	if withBody && j.body == nil {
 		if j.body, j.err = catalog.BodyJSON(j.entity); j.err != nil {
 			return
 		}
 	}
-	j.final, j.etag, j.err = catalog.Stitch(catalog.StitchInput{Entity: j.entity, Ref: j.ref, UID: j.uid, Relations: j.rels, Errors: j.errs, Orphan: j.orphan})
-	if j.err == nil && j.etag != j.oldEtag {
-		j.tokens, j.orig = catalog.TokensWithOriginals(j.final)
-	}
+	j.final, j.etag, j.tokens, j.orig, j.err = catalog.StitchTokens(catalog.StitchInput{Entity: j.entity, Ref: j.ref, UID: j.uid, Relations: j.rels, Errors: j.errs, Orphan: j.orphan})
 }
 
 func decodeBody(b []byte) (*catalog.Entity, error) {

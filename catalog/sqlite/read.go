@@ -224,15 +224,7 @@ func (s *Store) QueryEntities(ctx context.Context, q catalog.Query) (catalog.Pag
 func (s *Store) Facets(ctx context.Context, f catalog.Filter, keys []string) (map[string][]catalog.FacetCount, error) {
 	s.ix.RLock()
 	defer s.ix.RUnlock()
-	var match *roaring.Bitmap
-	if !f.IsZero() {
-		match = s.ix.Filter(f)
-	}
-	out := make(map[string][]catalog.FacetCount, len(keys))
-	for _, k := range keys {
-		out[k] = s.ix.Facet(match, k)
-	}
-	return out, nil
+	return s.ix.Facets(f, keys), nil
 }
 
 // Ancestry follows parent_ref from ref up to the root.

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"KV", testKV},
 		{"SearchOutbox", testSearchOutbox},
 		{"Health", testHealth},
+		{"RecentlyChanged", testRecentlyChanged},
 		{"FilterOracle", testFilterOracle},
 		{"OrderAndPaging", testOrderAndPaging},
 		{"FullText", testFullText},
@@ -58,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"IndexFollowsWrites", testIndexFollowsWrites},
 		{"ConcurrentReadsDuringApply", testConcurrency},
 		{"LargeApply", testLargeApply},
+		{"StreamedApply", testStreamedApply},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,8 @@ package postings
 
 import (
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -133,4 +135,101 @@ func sortFacets(out []catalog.FacetCount, key func(i int) string) {
 		sorted[i] = out[j]
 	}
 	copy(out, sorted)
+}
+
+// maxFilteredFacets bounds the filtered-facet cache (entries of one generation).
+const maxFilteredFacets = 512
+
+// filteredFacets caches the answers of Facets per (filter, key) for one index
+// generation. A portal asks the same few questions again and again between
+// writes: the catalog page's facets for a kind, under each team's ownership
+// condition. Any write (a new generation) empties it.
+type filteredFacets struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string][]catalog.FacetCount
+}
+
+func (c *filteredFacets) get(gen uint64, k string) ([]catalog.FacetCount, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.m == nil {
+		return nil, false
+	}
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *filteredFacets) put(gen uint64, k string, v []catalog.FacetCount) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.m == nil || len(c.m) >= maxFilteredFacets {
+		c.gen, c.m = gen, make(map[string][]catalog.FacetCount)
+	}
+	c.m[k] = v
+}
+
+// Facets counts the values of each key among the entities matching f (the
+// zero filter: every entity), as Facet does, answering repeated questions
+// from a per-generation cache. The slices are fresh; callers may keep them.
+// Call under RLock.
+func (ix *Index) Facets(f catalog.Filter, keys []string) map[string][]catalog.FacetCount {
+	out := make(map[string][]catalog.FacetCount, len(keys))
+	var match *roaring.Bitmap
+	var fk string
+	if !f.IsZero() {
+		var b strings.Builder
+		b.Grow(128)
+		writeFilterKey(&b, f)
+		fk = b.String()
+	}
+	for _, key := range keys {
+		ck := fk + "\x00" + strings.ToLower(strings.TrimSpace(key))
+		counts, ok := []catalog.FacetCount(nil), false
+		if fk != "" {
+			counts, ok = ix.filtered.get(ix.gen, ck)
+		}
+		if !ok {
+			if match == nil && fk != "" {
+				match = ix.Filter(f)
+			}
+			counts = ix.Facet(match, key)
+			if fk != "" {
+				ix.filtered.put(ix.gen, ck, counts)
+			}
+		}
+		out[key] = append([]catalog.FacetCount(nil), counts...)
+	}
+	return out
+}
+
+// writeFilterKey writes f's canonical form: equal keys for equal filters.
+func writeFilterKey(b *strings.Builder, f catalog.Filter) {
+	str := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	switch {
+	case f.Key != "":
+		str(f.Key)
+		str(string(f.Op))
+		b.WriteString(strconv.Itoa(len(f.Values)))
+		for _, v := range f.Values {
+			str(v)
+		}
+	case f.Not != nil:
+		b.WriteByte('!')
+		writeFilterKey(b, *f.Not)
+	default:
+		cs, op := f.All, byte('&')
+		if f.IsAny() {
+			cs, op = f.Any, '|'
+		}
+		b.WriteByte(op)
+		b.WriteString(strconv.Itoa(len(cs)))
+		for _, c := range cs {
+			writeFilterKey(b, c)
+		}
+	}
 }

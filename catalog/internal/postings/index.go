@@ -37,6 +37,8 @@ type Index struct {
 	// gen counts commits; caches derived from the index (facets) are valid
 	// for one generation.
 	gen uint64
+	// filtered caches filtered facet answers for the current generation.
+	filtered filteredFacets
 }
 
 // Key is one token key.
@@ -54,6 +56,11 @@ type Key struct {
 	pendDrop map[string]bool
 
 	facets facetCache
+	text   textCache // the values joined, for FullText (fulltext.go)
+
+	// sortedP holds the Value of each of sortedV, for generation sortedPGen.
+	sortedP    []*Value
+	sortedPGen uint64
 }
 
 // Value is one posting list: the entities whose key has this value. Most
@@ -449,6 +456,23 @@ func (k *Key) flushSorted() {
 
 // sortedValues returns the key's values in ascending order (read-only).
 // Called under RLock; builds the list on first use.
+// sortedValuePtrs returns sortedValues with each value's posting list,
+// cached for the index generation gen (the page walk looks values up by
+// position instead of hashing each one).
+func (k *Key) sortedValuePtrs(gen uint64) ([]string, []*Value) {
+	vs := k.sortedValues()
+	k.sortMu.Lock()
+	defer k.sortMu.Unlock()
+	if k.sortedP == nil || k.sortedPGen != gen || len(k.sortedP) != len(vs) {
+		ps := make([]*Value, len(vs))
+		for i, s := range vs {
+			ps[i] = k.values[s]
+		}
+		k.sortedP, k.sortedPGen = ps, gen
+	}
+	return vs, k.sortedP
+}
+
 func (k *Key) sortedValues() []string {
 	k.sortMu.Lock()
 	defer k.sortMu.Unlock()

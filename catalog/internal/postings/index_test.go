@@ -29,6 +29,19 @@ func before(desc bool, am bool, av, ar string, bm bool, bv, br string) bool {
 }
 
 func TestCursorsAtAnyPosition(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		mode int
+	}{{"auto", walkAuto}, {"groups", walkGroups}, {"sorted", walkSort}} {
+		t.Run(mode.name, func(t *testing.T) {
+			walkMode = mode.mode
+			defer func() { walkMode = walkAuto }()
+			testCursorsAtAnyPosition(t)
+		})
+	}
+}
+
+func testCursorsAtAnyPosition(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	ix := New()
 	var docs []tdoc

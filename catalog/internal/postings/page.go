@@ -37,13 +37,30 @@ type group struct {
 	bm      *roaring.Bitmap
 }
 
+// emptyGroup is every group the match misses; never modified.
+var emptyGroup = &group{bm: roaring.New()}
+
 type walker struct {
 	ix    *Index
 	req   *PageRequest
 	key   *Key
 	vals  []string // ascending
+	ptrs  []*Value // the posting list of each of vals
 	ngrp  int
 	cache map[int]*group
+
+	// sorted is the match materialised in walk order, when that is cheaper
+	// than walking the order's groups (see sortMatch); built once per walker.
+	sorted    []sortedItem
+	sortedSet bool
+}
+
+// sortedItem is one matching entity with the order value it sorts by.
+type sortedItem struct {
+	id      uint32
+	g       *group // value and missing only
+	ref     string
+	missing bool
 }
 
 func (ix *Index) newWalker(req *PageRequest) *walker {
@@ -54,7 +71,7 @@ func (ix *Index) newWalker(req *PageRequest) *walker {
 	}
 	w.key = ix.keys[req.OrderKey]
 	if w.key != nil {
-		w.vals = w.key.sortedValues()
+		w.vals, w.ptrs = w.key.sortedValuePtrs(ix.gen)
 	}
 	w.ngrp = len(w.vals)
 	if !req.ExcludeMissing {
@@ -83,10 +100,22 @@ func (w *walker) groupAt(gi int) *group {
 		if w.req.Desc {
 			vi = len(w.vals) - 1 - gi
 		}
-		s := w.vals[vi]
-		g = &group{value: s, bm: roaring.New()}
-		if v := w.key.values[s]; v != nil {
-			g.bm = roaring.And(v.bitmap(), w.req.Match)
+		s, v := w.vals[vi], w.ptrs[vi]
+		// Most values of a sort key with many values (names) hold one entity,
+		// and a sparse match misses most of them: answer those without
+		// allocating or caching anything.
+		switch {
+		case v == nil || v.bm == nil && (!v.has1 || !w.req.Match.Contains(v.one)):
+			return emptyGroup
+		case v.bm == nil:
+			if w.key.multi != nil && w.key.multi.Contains(v.one) && w.chosen(v.one) != s {
+				return emptyGroup // sorts under another of its values
+			}
+			g = &group{value: s, bm: roaring.BitmapOf(v.one)}
+		case !v.bm.Intersects(w.req.Match):
+			return emptyGroup
+		default:
+			g = &group{value: s, bm: roaring.And(v.bm, w.req.Match)}
 			// An entity with several values sorts by its smallest (asc) or largest (desc).
 			if multi := roaring.And(g.bm, w.key.multi); !multi.IsEmpty() {
 				it := multi.Iterator()
@@ -104,17 +133,8 @@ func (w *walker) groupAt(gi int) *group {
 }
 
 func (w *walker) chosen(id uint32) string {
-	best, found := "", false
-	for _, pid := range w.ix.docs[id].postings {
-		v := w.ix.vals[pid]
-		if v.key != w.key || v == w.key.keyOnly {
-			continue
-		}
-		if !found || (w.req.Desc && v.val > best) || (!w.req.Desc && v.val < best) {
-			best, found = v.val, true
-		}
-	}
-	return best
+	v, _ := w.chosenValue(id)
+	return v
 }
 
 // locate maps a position to (group, exact): exact means the position's group
@@ -156,6 +176,10 @@ func (w *walker) locate(p *catalog.Position, forward bool) (gi int, exact bool) 
 // walk visits matching ids from p (exclusive; nil = the start) in walk
 // direction until fn returns false.
 func (w *walker) walk(p *catalog.Position, forward bool, need int, fn func(id uint32, g *group) bool) {
+	if w.sortMatch(need) {
+		w.walkSorted(p, forward, fn)
+		return
+	}
 	gi, exact := 0, false
 	if !forward {
 		gi = w.ngrp - 1
@@ -178,6 +202,159 @@ func (w *walker) walk(p *catalog.Position, forward bool, need int, fn func(id ui
 		}
 		exact = false
 	}
+}
+
+// walkMode lets tests force one of the two walks; walkAuto (the only value
+// outside tests) picks by cost.
+var walkMode = walkAuto
+
+const (
+	walkAuto = iota
+	walkGroups
+	walkSort
+)
+
+// Relative costs, in nanoseconds measured on the reference machine, of the
+// two ways to walk an ordered match: one group of the order (mostly a
+// membership test of a single-entity value against the match), and one
+// matching entity materialised (finding its order value among its postings)
+// plus its share of the sort (per comparison).
+const (
+	groupCost   = 40
+	itemCost    = 300
+	compareCost = 20
+)
+
+// sortMatch reports whether materialising and sorting the match beats walking
+// the order's groups. Walking visits about need·groups/|match| groups when
+// values spread evenly (every group without a limit); a sparse match over a
+// key with many values (sorting a team's entities by name) visits thousands
+// of groups to fill one page, while sorting a few thousand entities is cheap.
+func (w *walker) sortMatch(need int) bool {
+	if w.sortedSet {
+		return w.sorted != nil
+	}
+	if w.req.OrderKey == "" || w.ngrp < 2 || walkMode == walkGroups {
+		return false
+	}
+	if walkMode == walkSort {
+		w.buildSorted()
+		return true
+	}
+	card := float64(w.req.Match.GetCardinality())
+	if card == 0 {
+		return false
+	}
+	visits := float64(w.ngrp)
+	if need > 0 && float64(need)*visits/card < visits {
+		visits = float64(need) * visits / card
+	}
+	sortCost := card * (itemCost + compareCost*(math.Log2(card)+1))
+	if sortCost >= visits*groupCost {
+		return false
+	}
+	w.buildSorted()
+	return true
+}
+
+// buildSorted materialises the match in walk order: entities with a value by
+// that value (ascending, or descending with Desc), those without it last
+// (unless excluded), ties by ref.
+func (w *walker) buildSorted() {
+	w.sortedSet = true
+	docs := w.ix.docs
+	items := make([]sortedItem, 0, w.req.Match.GetCardinality())
+	groups := map[string]*group{}
+	missing := &group{missing: true}
+	it := w.req.Match.Iterator()
+	for it.HasNext() {
+		id := it.Next()
+		item := sortedItem{id: id, ref: docs[id].ref, g: missing, missing: true}
+		if w.key != nil {
+			if v, ok := w.chosenValue(id); ok {
+				g := groups[v]
+				if g == nil {
+					g = &group{value: v}
+					groups[v] = g
+				}
+				item.g, item.missing = g, false
+			}
+		}
+		if item.missing && w.req.ExcludeMissing {
+			continue
+		}
+		items = append(items, item)
+	}
+	sort.Slice(items, func(i, j int) bool { return w.before(&items[i], items[j].missing, items[j].g.value, items[j].ref) })
+	if items == nil {
+		items = []sortedItem{}
+	}
+	w.sorted = items
+}
+
+// before reports whether a sorts strictly before the position (missing, value, ref).
+func (w *walker) before(a *sortedItem, missing bool, value, ref string) bool {
+	if a.missing != missing {
+		return !a.missing
+	}
+	if !a.missing && a.g.value != value {
+		if w.req.Desc {
+			return a.g.value > value
+		}
+		return a.g.value < value
+	}
+	return a.ref < ref
+}
+
+// walkSorted is walk over the materialised match.
+func (w *walker) walkSorted(p *catalog.Position, forward bool, fn func(id uint32, g *group) bool) {
+	items := w.sorted
+	if forward {
+		i := 0
+		if p != nil {
+			// the first item strictly after p
+			i = sort.Search(len(items), func(i int) bool {
+				return !w.before(&items[i], p.Missing, p.Value, p.Ref) && !w.at(&items[i], p)
+			})
+		}
+		for ; i < len(items); i++ {
+			if !fn(items[i].id, items[i].g) {
+				return
+			}
+		}
+		return
+	}
+	i := len(items) - 1
+	if p != nil {
+		// the last item strictly before p
+		i = sort.Search(len(items), func(i int) bool { return !w.before(&items[i], p.Missing, p.Value, p.Ref) }) - 1
+	}
+	for ; i >= 0; i-- {
+		if !fn(items[i].id, items[i].g) {
+			return
+		}
+	}
+}
+
+// at reports whether a is exactly at the position.
+func (w *walker) at(a *sortedItem, p *catalog.Position) bool {
+	return a.missing == p.Missing && (a.missing || a.g.value == p.Value) && a.ref == p.Ref
+}
+
+// chosenValue is the order value id sorts by: its smallest (asc) or largest
+// (desc) value of the order key; false when it has none.
+func (w *walker) chosenValue(id uint32) (string, bool) {
+	best, found := "", false
+	for _, pid := range w.ix.docs[id].postings {
+		v := w.ix.vals[pid]
+		if v.key != w.key || v == w.key.keyOnly {
+			continue
+		}
+		if !found || (w.req.Desc && v.val > best) || (!w.req.Desc && v.val < best) {
+			best, found = v.val, true
+		}
+	}
+	return best, found
 }
 
 // walkGroup visits a group's ids in ref order after (forward) or before the

@@ -70,35 +70,6 @@ func (ix *Index) Filter(f catalog.Filter) *roaring.Bitmap {
 	}
 }
 
-// FullText returns the ids having a value containing term (lower-cased) in
-// one of keys (all keys when empty). Call under RLock.
-func (ix *Index) FullText(term string, keys []string) *roaring.Bitmap {
-	term = strings.ToLower(term)
-	var bms []*roaring.Bitmap
-	scan := func(k *Key) {
-		for s, v := range k.values {
-			if strings.Contains(s, term) {
-				bms = append(bms, v.bitmap())
-			}
-		}
-	}
-	if len(keys) == 0 {
-		for _, k := range ix.keys {
-			scan(k)
-		}
-	} else {
-		seen := map[string]bool{}
-		for _, name := range keys {
-			name = strings.ToLower(strings.TrimSpace(name))
-			if k := ix.keys[name]; k != nil && !seen[name] {
-				seen[name] = true
-				scan(k)
-			}
-		}
-	}
-	return roaring.FastOr(bms...)
-}
-
 // Facet counts the values of key among match (nil = every entity), with
 // their original spelling, sorted by count desc then value. Call under RLock.
 func (ix *Index) Facet(match *roaring.Bitmap, key string) []catalog.FacetCount {
