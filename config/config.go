@@ -6,7 +6,7 @@
 // configured from a *Config, not the other way round.
 //
 // Decoding is strict: an unknown key is an error naming the key and its line.
-// Sections that later issues define (auth, plugins, permission)
+// Sections that later issues define (plugins)
 // are accepted today as raw maps (map[string]any), so a config file written for
 // a newer Portico does not fail; each becomes a typed struct, decoded strictly,
 // when its owner lands.
@@ -48,10 +48,10 @@ type Config struct {
 	Search   Search   `yaml:"search"`
 
 	// Sections owned by later issues; accepted, not yet interpreted.
-	Auth       map[string]any `yaml:"auth"`
+	Auth       Auth           `yaml:"auth"`
 	Plugins    map[string]any `yaml:"plugins"`
 	Trust      Trust          `yaml:"trust"`
-	Permission map[string]any `yaml:"permission"`
+	Permission Permission     `yaml:"permission"`
 
 	// Path is the absolute path of the file loaded ("" when none); Dir is the
 	// directory relative paths in it were resolved against.
@@ -227,6 +227,9 @@ func Load(path string, env []string) (*Config, error) {
 	if err := applyEnv(c, env); err != nil {
 		return nil, err
 	}
+	if err := c.Auth.expandSecrets(env); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	if err := c.finish(); err != nil {
 		if c.Path != "" {
 			return nil, fmt.Errorf("config %s: %w", c.Path, err)
@@ -327,7 +330,7 @@ var schema = ks(map[string]*keySet{
 		"readonly":             nil,
 		"allowedLocationTypes": nil,
 	}),
-	"auth":    anyKeys,
+	"auth":    authKeys,
 	"plugins": anyKeys,
 	"search": ks(map[string]*keySet{
 		"meilisearch": ks(map[string]*keySet{"url": nil, "index": nil}),
@@ -336,7 +339,7 @@ var schema = ks(map[string]*keySet{
 		"require": nil,
 		"keys":    ks(map[string]*keySet{"name": nil, "publicKey": nil}),
 	}),
-	"permission": anyKeys,
+	"permission": permissionKeys,
 })
 
 func walkKeys(n *yaml.Node, path string, set *keySet) error {
@@ -405,6 +408,12 @@ func (c *Config) finish() error {
 		c.Server.Listen = DefaultListen
 	}
 	if err := c.Trust.validate(); err != nil {
+		return err
+	}
+	if err := c.Permission.finish(c.Dir); err != nil {
+		return err
+	}
+	if err := c.Auth.finish(c.Server.Listen); err != nil {
 		return err
 	}
 	cat := &c.Catalog

@@ -46,7 +46,7 @@ catalog:
     - schema: schemas/AiResource.v1alpha1.schema.json
   readonly: true
 auth:
-  providers: {github: {clientId: x}}
+  guest: {enabled: true}
 plugins: {}
 search: {meilisearch: {url: http://127.0.0.1:7700, index: cat}}
 trust: {keys: []}
@@ -80,8 +80,8 @@ permission: {enabled: true}
 	if cat.Kinds[0].Schema != filepath.Join(confDir, "schemas", "AiResource.v1alpha1.schema.json") {
 		t.Errorf("kinds = %+v", cat.Kinds)
 	}
-	if c.Auth == nil || c.Permission["enabled"] != true {
-		t.Errorf("raw sections not kept: %+v %+v", c.Auth, c.Permission)
+	if !c.Auth.Guest.Enabled || !c.Permission.Enabled {
+		t.Errorf("sections not kept: %+v %+v", c.Auth, c.Permission)
 	}
 	if m := c.Search.Meilisearch; m.URL != "http://127.0.0.1:7700" || m.IndexName() != "cat" || !m.Enabled() {
 		t.Errorf("search = %+v", c.Search)

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/catalog"
 	"github.com/portico-dev/portico/web/catalogapi"
 )
@@ -33,6 +34,11 @@ type Options struct {
 	BodyLimit int
 	// Areas are extra route groups mounted after the built-in ones.
 	Areas []Area
+	// Middleware runs, in order, before every route except /healthz (e.g.
+	// auth's Middleware, which itself lets /static and /auth through).
+	Middleware []fiber.Handler
+	// Authz decides the catalog API's permissions (nil: everything allowed).
+	Authz *authz.Authorizer
 }
 
 // Area is one group of routes, mounted on the application's root router.
@@ -73,6 +79,9 @@ func New(opts Options) *fiber.App {
 		log.ErrorContext(context.Background(), "panic serving request", "method", c.Method(), "path", c.Path(), "panic", e)
 	}}))
 	app.Get("/healthz", healthz)
+	for _, mw := range opts.Middleware {
+		app.Use(mw)
+	}
 
 	catalogapi.Mount(app.Group("/api/catalog"), catalogapi.Config{
 		Store:         opts.Store,
@@ -80,6 +89,7 @@ func New(opts Options) *fiber.App {
 		Logger:        log,
 		ReadOnly:      opts.ReadOnly,
 		LocationTypes: opts.LocationTypes,
+		Authz:         opts.Authz,
 	})
 	for _, a := range opts.Areas {
 		a.Mount(app)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/catalog"
 	"github.com/portico-dev/portico/catalog/ingest"
 	"github.com/portico-dev/portico/catalog/postgres"
@@ -36,6 +37,8 @@ type runtime struct {
 	kinds  *catalog.Kinds
 	engine *ingest.Engine
 	log    *slog.Logger
+	// authz decides permissions; nil when permission.enabled is false (authz_wiring.go).
+	authz *authz.Authorizer
 }
 
 // loadConfig loads --config (may be empty) with the process environment.
@@ -221,14 +224,20 @@ func serve(ctx context.Context, configPath, listenFlag, dataFlag string, log *sl
 		}
 	}()
 
-	app := web.New(web.Options{
+	if err := wireAuthz(runCtx, rt); err != nil { // permissions, before any area reads rt.authz
+		stopRun()
+		<-runDone
+		return err
+	}
+	app := web.New(withAuth(rt, web.Options{ // sign-in, sessions, tokens, guest (auth_wiring.go)
 		Store:         rt.store,
 		Ingest:        rt.engine,
 		Logger:        log,
 		ReadOnly:      rt.cfg.Catalog.Readonly,
 		LocationTypes: rt.cfg.Catalog.AllowedLocationTypes,
-		Areas:         []web.Area{uiArea(rt)},
-	})
+		Areas:         []web.Area{uiArea(rt), permissionArea(rt)},
+		Authz:         rt.authz,
+	}))
 	_ = wireSearch(runCtx, rt, app) // /api/search, portico_search_v1, catalog→index outbox sync (search_wiring.go)
 	// Plugin host, installed plugins, /api/admin/plugins (plugin_registry_cmd.go).
 	defer startPlugins(ctx, rt, app)()

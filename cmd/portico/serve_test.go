@@ -32,7 +32,8 @@ func TestServe(t *testing.T) {
 	writeTestFile(t, dir, "catalog/one.yaml", goodComponent)
 	two := writeTestFile(t, dir, "catalog/two.yaml", strings.Replace(goodComponent, "name: svc", "name: svc-two", 1))
 	cfg := writeTestFile(t, dir, "portico.yaml",
-		"server:\n  data: ./data\ncatalog:\n  processingInterval: false\n  locations:\n    - type: file\n      target: catalog/one.yaml\n")
+		"server:\n  data: ./data\ncatalog:\n  processingInterval: false\n  locations:\n    - type: file\n      target: catalog/one.yaml\n"+
+			"auth:\n  guest: {enabled: true, role: admin}\n") // requests without credentials run as the guest
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -3,7 +3,15 @@
 // routes, query parameters, bodies, cursors and status codes.
 //
 // Handlers return errors (the catalog's typed errors); web's one error mapper
-// turns them into Backstage's error body. This package must never import web
+// turns them into Backstage's error body.
+//
+// Authorization (Config.Authz, package authz) is enforced in the store
+// query: every entity read ANDs the caller's catalog.entity.read filter into
+// the request's own, so totals, cursors, facets and by-refs nulls count only
+// what the caller may see, and a hidden entity is a 404. DENY on a read is an
+// empty answer, as in Backstage; DENY on a write is 403 NotAllowedError.
+// Cursors carry only the caller's own filter; the permission filter is
+// applied again on every page. This package must never import web
 // (web imports it) nor any store implementation: it talks to catalog.Store and
 // the Ingest interface only.
 package catalogapi
@@ -14,6 +22,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/catalog"
 )
 
@@ -34,6 +43,9 @@ type Config struct {
 	Logger        *slog.Logger
 	ReadOnly      bool
 	LocationTypes []string // default ["url"]
+	// Authz decides permissions for the principal in each request's context;
+	// nil allows everything (permission.enabled: false).
+	Authz *authz.Authorizer
 }
 
 // api holds the handlers' shared state.
@@ -43,11 +55,12 @@ type api struct {
 	log           *slog.Logger
 	readOnly      bool
 	locationTypes []string
+	authz         *authz.Authorizer
 }
 
 // Mount registers every catalog route on r (normally the /api/catalog group).
 func Mount(r fiber.Router, cfg Config) {
-	a := &api{store: cfg.Store, ingest: cfg.Ingest, log: cfg.Logger, readOnly: cfg.ReadOnly, locationTypes: cfg.LocationTypes}
+	a := &api{store: cfg.Store, ingest: cfg.Ingest, log: cfg.Logger, readOnly: cfg.ReadOnly, locationTypes: cfg.LocationTypes, authz: cfg.Authz}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

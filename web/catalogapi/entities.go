@@ -134,7 +134,7 @@ func (a *api) getEntities(c *fiber.Ctx) error {
 		}
 		hasLimit = true
 	}
-	q := catalog.Query{Filter: filter, Order: order}
+	q := catalog.Query{Filter: catalog.And(filter, a.readFilter(c)), Order: order}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	if !hasLimit && !hasOffset && !hasAfter {
 		return a.streamEntities(c, q, proj)

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/catalog"
 )
 
@@ -83,6 +84,9 @@ func (a *api) findLocation(c *fiber.Ctx, typ, target string) (catalog.Location, 
 
 // postLocation is POST /locations?dryRun&onConflict.
 func (a *api) postLocation(c *fiber.Ctx) error {
+	if err := a.require(c, authz.CatalogLocationCreate); err != nil {
+		return err
+	}
 	dryRun := false
 	if v, ok := queryValue(c, "dryRun"); ok {
 		switch v {
@@ -170,6 +174,9 @@ func (a *api) dryRunLocation(c *fiber.Ctx, typ, target string, existing catalog.
 
 // getLocations is GET /locations: [{data: Location}].
 func (a *api) getLocations(c *fiber.Ctx) error {
+	if !a.locationsReadable(c) {
+		return c.JSON([]fiber.Map{})
+	}
 	all, err := a.store.Locations(c.UserContext())
 	if err != nil {
 		return err
@@ -184,6 +191,9 @@ func (a *api) getLocations(c *fiber.Ctx) error {
 // getLocation is GET /locations/:id.
 func (a *api) getLocation(c *fiber.Ctx) error {
 	id := c.Params("id")
+	if !a.locationsReadable(c) {
+		return catalog.NotFoundf("Found no location with ID %s", id)
+	}
 	l, err := a.store.Location(c.UserContext(), id)
 	if isNotFound(err) {
 		return catalog.NotFoundf("Found no location with ID %s", id)
@@ -196,6 +206,9 @@ func (a *api) getLocation(c *fiber.Ctx) error {
 
 // putLocation is PUT /locations/:id.
 func (a *api) putLocation(c *fiber.Ctx) error {
+	if err := a.require(c, authz.CatalogLocationCreate); err != nil {
+		return err
+	}
 	body, err := requireJSONBody(c)
 	if err != nil {
 		return err
@@ -236,6 +249,9 @@ func (a *api) putLocation(c *fiber.Ctx) error {
 
 // deleteLocation is DELETE /locations/:id.
 func (a *api) deleteLocation(c *fiber.Ctx) error {
+	if err := a.require(c, authz.CatalogLocationDelete); err != nil {
+		return err
+	}
 	if a.readOnly {
 		return errReadOnly()
 	}
@@ -257,6 +273,14 @@ func (a *api) deleteLocation(c *fiber.Ctx) error {
 // getLocationByEntity is GET /locations/by-entity/:kind/:namespace/:name.
 func (a *api) getLocationByEntity(c *fiber.Ctx) error {
 	ref := pathRef(c).String()
+	if !a.locationsReadable(c) {
+		return catalog.NotFoundf("No location found for entity %s", ref)
+	}
+	if _, err := a.store.EntityByRef(c.UserContext(), ref, a.readFilter(c)); isNotFound(err) {
+		return catalog.NotFoundf("No location found for entity %s", ref)
+	} else if err != nil {
+		return err
+	}
 	l, err := a.store.LocationByEntity(c.UserContext(), ref)
 	if isNotFound(err) {
 		return catalog.NotFoundf("No location found for entity %s", ref)
@@ -316,6 +340,9 @@ func (a *api) postLocationsByQuery(c *fiber.Ctx) error {
 	filter, err := catalog.ParsePredicate(cur.Query)
 	if err != nil {
 		return err
+	}
+	if !a.locationsReadable(c) {
+		return c.JSON(fiber.Map{"items": []locationJSON{}, "totalItems": 0, "pageInfo": map[string]string{}})
 	}
 	all, err := a.store.Locations(c.UserContext())
 	if err != nil {

@@ -2,12 +2,14 @@ package catalogapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/catalog"
 )
 
@@ -30,7 +32,7 @@ func pathRef(c *fiber.Ctx) catalog.Ref {
 // getEntityByUID is GET /entities/by-uid/:uid.
 func (a *api) getEntityByUID(c *fiber.Ctx) error {
 	uid := c.Params("uid")
-	rec, err := a.store.EntityByUID(c.UserContext(), uid, catalog.Filter{})
+	rec, err := a.store.EntityByUID(c.UserContext(), uid, a.readFilter(c))
 	if isNotFound(err) {
 		return catalog.NotFoundf("No entity with uid %s", uid)
 	}
@@ -43,6 +45,12 @@ func (a *api) getEntityByUID(c *fiber.Ctx) error {
 // deleteEntityByUID is DELETE /entities/by-uid/:uid.
 func (a *api) deleteEntityByUID(c *fiber.Ctx) error {
 	uid := c.Params("uid")
+	if err := a.requireOnEntity(c, authz.CatalogEntityDelete, func(ctx context.Context, f catalog.Filter) error {
+		_, err := a.store.EntityByUID(ctx, uid, f)
+		return err
+	}, catalog.NotFoundf("No entity with uid %s", uid)); err != nil {
+		return err
+	}
 	err := a.store.DeleteEntityByUID(c.UserContext(), uid)
 	if isNotFound(err) {
 		return catalog.NotFoundf("No entity with uid %s", uid)
@@ -56,7 +64,7 @@ func (a *api) deleteEntityByUID(c *fiber.Ctx) error {
 // getEntityByName is GET /entities/by-name/:kind/:namespace/:name.
 func (a *api) getEntityByName(c *fiber.Ctx) error {
 	ref := pathRef(c)
-	rec, err := a.store.EntityByRef(c.UserContext(), ref.String(), catalog.Filter{})
+	rec, err := a.store.EntityByRef(c.UserContext(), ref.String(), a.readFilter(c))
 	if isNotFound(err) {
 		return catalog.NotFoundf("No entity named '%s' found, with kind '%s' in namespace '%s'", ref.Name, ref.Kind, ref.Namespace)
 	}
@@ -74,6 +82,9 @@ func (a *api) getAncestry(c *fiber.Ctx) error {
 		return catalog.NotFoundf("No such entity %s", ref)
 	}
 	if err != nil {
+		return err
+	}
+	if items, err = a.visibleAncestry(c, ref, items); err != nil {
 		return err
 	}
 	var buf bytes.Buffer
@@ -146,7 +157,7 @@ func (a *api) postEntitiesByRefs(c *fiber.Ctx) error {
 			refs[i] = strings.ToLower(s) // cannot exist; the store answers null
 		}
 	}
-	recs, err := a.store.EntitiesByRefs(c.UserContext(), refs, filter)
+	recs, err := a.store.EntitiesByRefs(c.UserContext(), refs, catalog.And(filter, a.readFilter(c)))
 	if err != nil {
 		return err
 	}
@@ -225,7 +236,7 @@ func (a *api) facets(c *fiber.Ctx, facets []string, filter catalog.Filter) error
 			keys = append(keys, k)
 		}
 	}
-	got, err := a.store.Facets(c.UserContext(), filter, keys)
+	got, err := a.store.Facets(c.UserContext(), catalog.And(filter, a.readFilter(c)), keys)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package catalogapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/catalog"
 )
 
@@ -37,6 +39,12 @@ func (a *api) postRefresh(c *fiber.Ctx) error {
 	if err := a.needIngest(); err != nil {
 		return err
 	}
+	if err := a.requireOnEntity(c, authz.CatalogEntityRefresh, func(ctx context.Context, f catalog.Filter) error {
+		_, err := a.store.EntityByRef(ctx, ref.String(), f)
+		return err
+	}, catalog.NotFoundf("No entity named '%s' found, with kind '%s' in namespace '%s'", ref.Name, ref.Kind, ref.Namespace)); err != nil {
+		return err
+	}
 	if err := a.ingest.RefreshEntity(c.UserContext(), ref.String()); err != nil {
 		return err
 	}
@@ -59,6 +67,9 @@ func validationFailed(c *fiber.Ctx, errs ...serializedError) error {
 // or 400 {errors}. Every failure, including a bad body, is reported in the
 // errors array, as Backstage does.
 func (a *api) postValidateEntity(c *fiber.Ctx) error {
+	if err := a.require(c, authz.CatalogEntityValidate); err != nil {
+		return err
+	}
 	body, err := requireJSONBody(c)
 	if err != nil {
 		return validationFailed(c, toSerialized(err))
@@ -138,6 +149,9 @@ type generateEntity struct {
 // existing files; otherwise it suggests a Component named after the last path
 // segment, with the owner left for the user.
 func (a *api) postAnalyzeLocation(c *fiber.Ctx) error {
+	if err := a.require(c, authz.CatalogLocationAnalyze); err != nil {
+		return err
+	}
 	body, err := requireJSONBody(c)
 	if err != nil {
 		return err

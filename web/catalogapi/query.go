@@ -269,7 +269,9 @@ func (a *api) runQuery(c *fiber.Ctx, r queryRequest) error {
 		}
 		filter = catalog.And(filter, pf)
 	}
-	q := catalog.Query{Filter: filter, Limit: r.limit, Offset: r.offset, ExcludeMissingOrder: true}
+	// The permission filter is applied on every page; cursors carry only the
+	// caller's own filter (REFERENCE.md §5.3 step 6).
+	q := catalog.Query{Filter: catalog.And(filter, a.readFilter(c)), Limit: r.limit, Offset: r.offset, ExcludeMissingOrder: true}
 	if len(r.order) > 0 {
 		q.Order = []catalog.Order{{Field: r.order[0].Field, Desc: r.order[0].Order == "desc"}}
 		if len(r.order) > 1 {

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/portico-dev/portico/catalog"
@@ -53,6 +54,7 @@ func Blast(ctx context.Context, st catalog.Store, root string, f catalog.Filter)
 	via := map[string]string{}
 	dist := map[string]int{}
 	var order []string
+	hidden := map[string]bool{} // entities the reader may not see: never crossed
 	frontier := []string{root}
 	for level := 1; len(frontier) > 0; level++ {
 		rows, err := st.Relations(ctx, frontier)
@@ -74,7 +76,7 @@ func Blast(ctx context.Context, st catalog.Store, root string, f catalog.Filter)
 			if !inFrontier[row.Source] || !impact[row.Type] {
 				continue
 			}
-			if _, seen := parent[row.Target]; seen {
+			if _, seen := parent[row.Target]; seen || hidden[row.Target] {
 				continue
 			}
 			if len(order) >= MaxNodes {
@@ -87,6 +89,13 @@ func Blast(ctx context.Context, st catalog.Store, root string, f catalog.Filter)
 			order = append(order, row.Target)
 			next = append(next, row.Target)
 		}
+		if next, err = prune(ctx, st, next, f, hidden); err != nil {
+			return nil, err
+		}
+		for r := range hidden {
+			delete(parent, r)
+		}
+		order = slices.DeleteFunc(order, func(r string) bool { return hidden[r] })
 		frontier = next
 	}
 	nodes, err := describe(ctx, st, order, f)

@@ -5,8 +5,10 @@
 // its owner), and the server-side SVG layout the UI embeds.
 //
 // It reads only through catalog.Store (Relations, EntitiesByRefs), so a reader's
-// permission filter applies to every entity it shows. It must never import
-// web/ui, host or a store implementation.
+// permission filter applies to every entity it shows; with a filter, each
+// traversal level is checked in the store (prune) and a hidden entity is
+// never crossed, so neither a node nor a blast-radius path reveals one. It
+// must never import web/ui, host or a store implementation.
 package graph
 
 import (
@@ -206,6 +208,7 @@ func Build(ctx context.Context, st catalog.Store, opts Options) (*Graph, error) 
 	}
 	dist := map[string]int{root: 0}
 	edges := map[Edge]bool{}
+	hidden := map[string]bool{} // entities the reader may not see: never crossed
 	walk := func(sign int) error {
 		frontier := []string{root}
 		for level := 1; level <= depth && len(frontier) > 0; level++ {
@@ -226,7 +229,7 @@ func Build(ctx context.Context, st catalog.Store, opts Options) (*Graph, error) 
 				if _, ok := inverse[row.Type]; !ok {
 					fwd, isForward = forwardOf[strings.ToLower(row.Type)], false
 				}
-				if !follow[fwd] || (sign > 0) != isForward {
+				if !follow[fwd] || (sign > 0) != isForward || hidden[row.Target] {
 					continue
 				}
 				e := Edge{Source: row.Source, Target: row.Target, Type: fwd}
@@ -244,6 +247,12 @@ func Build(ctx context.Context, st catalog.Store, opts Options) (*Graph, error) 
 				edges[e] = true
 			}
 			sort.Strings(next)
+			if next, err = prune(ctx, st, next, opts.Filter, hidden); err != nil {
+				return err
+			}
+			for r := range hidden {
+				delete(dist, r)
+			}
 			frontier = next
 		}
 		return nil

@@ -4,10 +4,12 @@
 // through host/registry (verified, pinned in the lockfile) and is then applied
 // to the running host in-process; calls in flight finish on the old version.
 //
-// Until RBAC exists every caller may use it: serve mounts it only on the
-// portal's own listener, and it becomes admin-only (permission
-// plugin.admin) when authz lands. It must never import cmd, catalog stores
-// or config.
+// Permissions (package authz, Options.Authz): listing and inspecting need
+// plugin.read; install, upgrade and remove need plugin.install; grant needs
+// plugin.grant. Installing and upgrading grant what the request names, so
+// they need plugin.grant too. The default policy gives these to admins only.
+// Denied calls answer 403 NotAllowedError. It must never import cmd, catalog
+// stores or config.
 package pluginadmin
 
 import (
@@ -19,6 +21,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/catalog"
 	"github.com/portico-dev/portico/host"
 	"github.com/portico-dev/portico/host/registry"
@@ -36,6 +39,8 @@ type Options struct {
 	// recorded only, e.g. for a server watching the lockfile).
 	Live   *registry.Live
 	Logger *slog.Logger
+	// Authz decides who may use the API (nil: everyone, permission.enabled: false).
+	Authz *authz.Authorizer
 }
 
 // Area is the admin API.
@@ -54,12 +59,24 @@ func New(o Options) *Area {
 // Mount implements web.Area.
 func (a *Area) Mount(r fiber.Router) {
 	g := r.Group(Prefix)
-	g.Get("/", a.list)
-	g.Get("/inspect", a.inspect)
-	g.Post("/", a.install)
-	g.Post("/:name/upgrade", a.upgrade)
-	g.Post("/:name/grant", a.grant)
-	g.Delete("/:name", a.remove)
+	g.Get("/", a.need(authz.PluginRead), a.list)
+	g.Get("/inspect", a.need(authz.PluginRead), a.inspect)
+	g.Post("/", a.need(authz.PluginInstall, authz.PluginGrant), a.install)
+	g.Post("/:name/upgrade", a.need(authz.PluginInstall, authz.PluginGrant), a.upgrade)
+	g.Post("/:name/grant", a.need(authz.PluginGrant), a.grant)
+	g.Delete("/:name", a.need(authz.PluginInstall), a.remove)
+}
+
+// need refuses the request (403) unless every permission is allowed.
+func (a *Area) need(perms ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		for _, p := range perms {
+			if err := a.o.Authz.Require(c.UserContext(), p); err != nil {
+				return err
+			}
+		}
+		return c.Next()
+	}
 }
 
 // Plugin is one installed plugin as the API shows it.
@@ -197,7 +214,7 @@ func (a *Area) done(c *fiber.Ctx, res *registry.Result, err error, status int) e
 		return err
 	}
 	p := a.view(res.Entry)
-	if ng := res.NotGranted; len(ng.HTTP)+len(ng.Secrets) > 0 || ng.CatalogRead() || ng.Search || ng.KV {
+	if ng := res.NotGranted; len(ng.HTTP)+len(ng.Secrets) > 0 || ng.CatalogRead() || ng.Search || ng.KV || ng.Collate {
 		p.NotGranted = &ng
 	}
 	return c.Status(status).JSON(p)
