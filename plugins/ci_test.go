@@ -9,7 +9,7 @@ import (
 	"github.com/portico-dev/portico/internal/upstreams"
 )
 
-func ciEnv(t *testing.T, o loadOpts) *env {
+func ciEnv(t testing.TB, o loadOpts) *env {
 	e := newEnv(t, "ci", o)
 	e.config(map[string]any{"github": map[string]any{"apiURL": e.url + "/github"}, "gitlab": map[string]any{"apiURL": e.url + "/gitlab/api/v4"}})
 	e.secret("github-token", upstreams.DefaultTokens[upstreams.GitHub])

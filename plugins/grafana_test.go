@@ -10,7 +10,7 @@ import (
 	"github.com/portico-dev/portico/internal/upstreams"
 )
 
-func gfEnv(t *testing.T, o loadOpts) *env {
+func gfEnv(t testing.TB, o loadOpts) *env {
 	e := newEnv(t, "grafana", o)
 	e.config(map[string]any{"url": e.url + "/grafana"})
 	e.secret("token", upstreams.DefaultTokens[upstreams.Grafana])

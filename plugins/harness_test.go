@@ -131,7 +131,7 @@ func sourceKey(dirs ...string) (string, error) {
 
 // env is one plugin loaded into its own host, and a simulator.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	name   string
 	plugin *host.Plugin
 	mem    *services.Memory
@@ -144,7 +144,7 @@ type loadOpts struct {
 	secrets []string      // granted secrets (default: the manifest's)
 }
 
-func newEnv(t *testing.T, name string, o loadOpts) *env {
+func newEnv(t testing.TB, name string, o loadOpts) *env {
 	t.Helper()
 	wasm := buildPlugin(t, name)
 	mb, err := os.ReadFile(filepath.Join(name, host.ManifestFile))
@@ -193,7 +193,7 @@ var (
 )
 
 // compileCache shares wazero's compilation cache between the tests of one run.
-func compileCache(t *testing.T) string {
+func compileCache(t testing.TB) string {
 	ccOnce.Do(func() {
 		d, err := os.MkdirTemp("", "portico-firstparty-cc-")
 		if err == nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/portico-dev/portico/internal/upstreams"
 )
 
-func k8sEnv(t *testing.T, o loadOpts) *env {
+func k8sEnv(t testing.TB, o loadOpts) *env {
 	e := newEnv(t, "kubernetes", o)
 	e.config(map[string]any{"clusters": []map[string]any{
 		{"name": "prod-eu", "url": e.url + "/k8s/prod-eu"},

@@ -22,9 +22,12 @@ import (
 	"time"
 )
 
-// Key identifies one cached card.
+// Key identifies one cached card. Viewer separates callers: a card is
+// rendered with the requesting user's catalog permissions, so one user's card
+// is never served to another (see Cards.Card).
 type Key struct {
 	Plugin, Card, Entity string
+	Viewer               string
 }
 
 // Options configure a Cache. Zero values take the defaults.

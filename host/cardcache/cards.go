@@ -9,7 +9,17 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico/host"
+	"github.com/portico-dev/portico/host/services"
 )
+
+// viewerKey is the cache identity of a caller: its ref and claims, which
+// decide what its plugin calls may read. The system caller is "".
+func viewerKey(c services.Caller) string {
+	if c.IsSystem() {
+		return ""
+	}
+	return c.UserRef + "|" + strings.Join(c.Claims, ",")
+}
 
 // ErrNotApplicable is returned by Cards.Card when the plugin says the card
 // does not apply to the entity: the page shows no card.
@@ -43,7 +53,7 @@ func (c *Cards) Card(ctx context.Context, p *host.Plugin, cardID, entityRef stri
 	if !ext.Matches(entity) {
 		return nil, Result[*host.Card]{}, ErrNotApplicable
 	}
-	key := Key{Plugin: p.Name(), Card: cardID, Entity: entityRef}
+	key := Key{Plugin: p.Name(), Card: cardID, Entity: entityRef, Viewer: viewerKey(services.CallerFrom(ctx))}
 	res, err := c.cache.Get(ctx, key, ext.CacheTTL.D(), func(ctx context.Context) (*host.Card, error) {
 		return p.Card(ctx, cardID, entity)
 	})

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -122,18 +123,38 @@ func (c *client) dashboards(sel string) ([]dashboard, error) {
 }
 
 type rule struct {
-	Name   string            `json:"name"`
-	State  string            `json:"state"`
-	Health string            `json:"health"`
-	Type   string            `json:"type"`
-	Labels map[string]string `json:"labels"`
-	Alerts []struct {
+	Name   string `json:"name"`
+	State  string `json:"state"`
+	Health string `json:"health"`
+	Type   string `json:"type"`
+	// RawLabels are decoded (into Labels) only for rules that may match the
+	// selector: decoding every rule's label map was a large part of a card.
+	RawLabels kit.Raw           `json:"labels"`
+	Labels    map[string]string `json:"-"`
+	Alerts    []struct {
 		ActiveAt string `json:"activeAt"`
 	} `json:"alerts"`
 	group string
 }
 
-func (c *client) rules() ([]rule, error) {
+// mayMatch is a cheap pre-check of a rule's labels text: false only when a
+// wanted value (plain: letters, digits, '-', '_', '.', ':', '/') does not
+// occur in it as a JSON string, so the rule cannot match.
+func mayMatch(raw []byte, want map[string]string) bool {
+	for _, v := range want {
+		plain := v != ""
+		for _, r := range v {
+			plain = plain && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:/", r))
+		}
+		if plain && !bytes.Contains(raw, []byte(`"`+v+`"`)) {
+			return false
+		}
+	}
+	return true
+}
+
+// rules returns the alerting rules whose labels match want.
+func (c *client) rules(want map[string]string) ([]rule, error) {
 	var r struct {
 		Status string `json:"status"`
 		Data   struct {
@@ -153,7 +174,15 @@ func (c *client) rules() ([]rule, error) {
 	var out []rule
 	for _, g := range r.Data.Groups {
 		for _, rl := range g.Rules {
-			if rl.Type != "" && rl.Type != "alerting" {
+			if rl.Type != "" && rl.Type != "alerting" || !mayMatch(rl.RawLabels, want) {
+				continue
+			}
+			if len(rl.RawLabels) > 0 {
+				if err := kit.Decode(rl.RawLabels, &rl.Labels); err != nil {
+					return nil, &kit.UpstreamError{Vendor: vendor, Msg: "Grafana sent malformed labels for rule " + rl.Name}
+				}
+			}
+			if !matches(rl.Labels, want) {
 				continue
 			}
 			rl.group = g.File + "/" + g.Name
@@ -229,7 +258,7 @@ func build(c *client, dsel, asel string) (pdk.Card, error) {
 	}
 	if asel != "" {
 		want := parseLabels(asel)
-		rs, err := c.rules()
+		rs, err := c.rules(want)
 		if err != nil {
 			return pdk.Card{}, err
 		}
@@ -237,9 +266,6 @@ func build(c *client, dsel, asel string) (pdk.Card, error) {
 		firing := pdk.Table{Title: "Firing alerts", Columns: []string{"Rule", "Severity", "Group"}}
 		pending := pdk.Table{Title: "Pending alerts", Columns: []string{"Rule", "Severity", "Group"}}
 		for _, r := range rs {
-			if !matches(r.Labels, want) {
-				continue
-			}
 			state := r.State
 			if state == "inactive" || state == "" {
 				state = "normal"

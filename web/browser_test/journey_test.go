@@ -3,12 +3,15 @@ package browser_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
+	"github.com/portico-dev/portico/identity"
 	"github.com/portico-dev/portico/web/ui/uitest"
 )
 
@@ -75,30 +78,101 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	return v
 }
 
-// The journey: home → search → facet → entity with plugin cards (one of
-// which never answers) → follow a relation → back to the entity → graph
-// with blast radius → an API and one of its operations; plus the plugins
-// admin, dark theme and a phone-sized entity page.
+// karin is the signed-in reader of the journey (the auth middleware's
+// principal: her user ref and her groups as ownership claims).
+var karin = identity.Principal{Kind: identity.KindUser, UserRef: "user:default/karin.larsen",
+	Claims: []string{"group:default/infrastructure-team", "group:default/platform-engineering", "user:default/karin.larsen"}}
+
+// The journey: home (signed in: owned by me, recently changed, health) →
+// the header search box → search page → facet → keyboard to a result →
+// catalog list → facet → entity with plugin cards (one of which never
+// answers) → follow a relation → back to the entity → graph with blast
+// radius → an API and one of its operations; plus the plugins admin, dark
+// theme and phone-sized pages.
 func TestPortalJourney(t *testing.T) {
-	p := uitest.Start(t, uitest.Options{Hello: true, FirstParty: true, Slow: true})
+	p := uitest.Start(t, uitest.Options{Hello: true, FirstParty: true, Slow: true, Search: true, As: &karin})
 	ctx := browser(t)
 	dir := screenshotDir(t)
 	t.Logf("screenshots in %s", dir)
 
-	// Home, then search.
+	// Home: who is signed in, what they own, what changed lately.
 	must(t, "home", chromedp.Do(ctx, chromedp.Navigate(p.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#home-q"))))
 	if h := eval[string](t, ctx, `document.querySelector("h1").textContent`); h != "Home" {
 		fatalf(t, "home heading %q", h)
 	}
-	shot(t, ctx, dir, "home")
-	must(t, "search", chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS("#home-q"), "service"),
-		chromedp.Click(chromedp.CSS(".big-search button")),
-		chromedp.WaitVisible(chromedp.CSS("table.entities")),
-	))
-	if loc := eval[string](t, ctx, `location.search`); !strings.Contains(loc, "q=service") {
-		fatalf(t, "search did not reach the list: %s", loc)
+	if who := eval[string](t, ctx, `document.querySelector(".who .user").textContent`); !strings.Contains(who, "karin.larsen") {
+		fatalf(t, "header shows %q, not the signed-in user", who)
 	}
+	if tok := eval[string](t, ctx, `document.querySelector("form.signout input[name=_csrf]").value`); tok != uitest.CSRFToken {
+		fatalf(t, "sign-out form carries CSRF token %q", tok)
+	}
+	mine := eval[int](t, ctx, `document.querySelectorAll("#mine li").length`)
+	recent := eval[int](t, ctx, `document.querySelectorAll("#recent li a[href^='/catalog/']").length`)
+	if mine == 0 || recent == 0 {
+		fatalf(t, "home lists %d owned and %d recently changed entities", mine, recent)
+	}
+	shot(t, ctx, dir, "home")
+
+	// "/" focuses the header search box; typing and Enter opens the search page.
+	must(t, "slash", chromedp.Do(ctx, chromedp.KeyEvent("/")))
+	if id := eval[string](t, ctx, `document.activeElement.id`); id != "q" {
+		fatalf(t, "'/' focuses %q, not the header search box", id)
+	}
+	// (The DevTools key event also types the "/" as a separate character
+	// event, which a real key press whose keydown was handled does not.)
+	eval[bool](t, ctx, `(document.getElementById("q").value = "") === ""`)
+	must(t, "search", chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#q"), "identity\r"),
+		chromedp.WaitVisible(chromedp.CSS("#search-results")),
+	))
+	if loc := eval[string](t, ctx, `location.pathname + location.search`); !strings.HasPrefix(loc, "/search?term=identity") {
+		fatalf(t, "the header box went to %s", loc)
+	}
+	marks := eval[int](t, ctx, `document.querySelectorAll("#search-results mark").length`)
+	if marks == 0 {
+		t.Error("no highlighted match on the search page")
+	}
+
+	// A facet narrows the results; the state is in the URL.
+	must(t, "search facet", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`a.facet-value[data-facet="kind"][data-value="component"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a.facet-value.selected[data-facet="kind"][data-value="component"]`)),
+	))
+	if loc := eval[string](t, ctx, `decodeURIComponent(location.search)`); !strings.Contains(loc, "filters[kind]=component") || !strings.Contains(loc, "term=identity") {
+		fatalf(t, "search facet state not in the URL: %s", loc)
+	}
+	hrefs := eval[[]string](t, ctx, `[...document.querySelectorAll("#search-results a.result-link")].map(a => a.getAttribute("href"))`)
+	if len(hrefs) == 0 {
+		t.Fatal("no results after the kind facet")
+	}
+	for _, h := range hrefs {
+		if !strings.HasPrefix(h, "/catalog/default/component/") {
+			fatalf(t, "kind=component lists %s", h)
+		}
+	}
+	shot(t, ctx, dir, "search")
+
+	// Keyboard: j / ArrowDown move to the next result, k back, Enter opens.
+	must(t, "j", chromedp.Do(ctx, chromedp.KeyEvent("j")))
+	first := eval[string](t, ctx, `document.activeElement.getAttribute("href")`)
+	if first != hrefs[0] {
+		fatalf(t, "j focuses %q, want the first result %q", first, hrefs[0])
+	}
+	if len(hrefs) > 1 {
+		must(t, "down", chromedp.Do(ctx, chromedp.KeyEvent(kb.ArrowDown)))
+		if got := eval[string](t, ctx, `document.activeElement.getAttribute("href")`); got != hrefs[1] {
+			fatalf(t, "ArrowDown focuses %q, want %q", got, hrefs[1])
+		}
+		must(t, "k", chromedp.Do(ctx, chromedp.KeyEvent("k")))
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("li.result.active").length`); n != 1 {
+		fatalf(t, "%d results marked active", n)
+	}
+	must(t, "enter", chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter)))
+	waitJS(t, ctx, `location.pathname === `+strconvQuote(hrefs[0])+` && !!document.querySelector("#h-about")`)
+
+	// The catalog list's text filter.
+	must(t, "list", chromedp.Do(ctx, chromedp.Navigate(p.URL+"/catalog?q=service"), chromedp.WaitVisible(chromedp.CSS("table.entities"))))
 
 	// Filter by the kind facet; the state goes into the URL.
 	must(t, "facet", chromedp.Do(ctx,
@@ -224,7 +298,14 @@ func TestPortalJourney(t *testing.T) {
 		t.Error("the catalog list scrolls horizontally on a phone")
 	}
 	shot(t, ctx, dir, "catalog-phone")
+	must(t, "phone search", chromedp.Do(ctx, chromedp.Navigate(p.URL+"/search?term=playback"), chromedp.WaitVisible(chromedp.CSS("#result-count"))))
+	if eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+		t.Error("the search page scrolls horizontally on a phone")
+	}
+	shot(t, ctx, dir, "search-phone")
 }
+
+func strconvQuote(s string) string { return strconv.Quote(s) }
 
 // Keyboard: the skip link comes first and every facet is reachable with Tab.
 func TestKeyboardNavigation(t *testing.T) {

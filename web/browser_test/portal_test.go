@@ -2,7 +2,8 @@
 // with chromedp: the catalog, entity pages with real plugin cards from the
 // Wasm host (first-party plugins against the vendor simulators, the example
 // hello plugins, and a plugin that never answers), the dependency graph and
-// API pages. Screenshots go to $PORTICO_SCREENSHOTS (make screenshots sets it
+// API pages, the home page of a signed-in user and the search page over a
+// real embedded index (header box, facets, keyboard navigation). Screenshots go to $PORTICO_SCREENSHOTS (make screenshots sets it
 // to docs/screenshots) or the test's temporary directory.
 //
 // Chromium missing is a skip on a laptop and a failure in CI (CI or

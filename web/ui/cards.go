@@ -148,8 +148,8 @@ func (u *UI) cardFragment(c *fiber.Ctx) error {
 func (u *UI) renderCard(c *fiber.Ctx, s CardSlot, ref string, entity json.RawMessage) cardView {
 	ctx, cancel := context.WithTimeout(c.UserContext(), u.opts.CardTimeout)
 	defer cancel()
-	if user := identity(c); user != "" {
-		ctx = services.WithCaller(ctx, services.Caller{UserRef: user, Claims: []string{user}})
+	if p := viewer(c); p.UserRef != "" {
+		ctx = services.WithCaller(ctx, services.Caller{UserRef: p.UserRef, Claims: ownerClaims(p)})
 	}
 	type result struct {
 		card  *host.Card

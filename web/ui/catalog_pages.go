@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -51,12 +50,11 @@ type listState struct {
 	Sort     string
 	After    string
 	Before   string
-	As       string
 }
 
 func readListState(c *fiber.Ctx) listState {
 	s := listState{Selected: map[string][]string{}, Q: strings.TrimSpace(c.Query("q")), Sort: c.Query("sort", "name"),
-		After: c.Query("after"), Before: c.Query("before"), As: c.Query("as")}
+		After: c.Query("after"), Before: c.Query("before")}
 	args := c.Context().QueryArgs()
 	for _, f := range facets {
 		for _, v := range args.PeekMulti(f.Param) {
@@ -82,9 +80,6 @@ func (s listState) URL(change func(v url.Values)) string {
 	}
 	if s.Sort != "" && s.Sort != "name" {
 		v.Set("sort", s.Sort)
-	}
-	if s.As != "" {
-		v.Set("as", s.As)
 	}
 	if change != nil {
 		change(v)
@@ -213,9 +208,6 @@ func (u *UI) list(c *fiber.Ctx) error {
 			hidden = append(hidden, kv{f.Param, x})
 		}
 	}
-	if s.As != "" {
-		hidden = append(hidden, kv{"as", s.As})
-	}
 	return u.render(c, "list", struct {
 		base
 		Rows      []listRow
@@ -227,11 +219,12 @@ func (u *UI) list(c *fiber.Ctx) error {
 		ClearURL  string
 		Hidden    []kv
 		Filtering bool
+		Q         string
 	}{
-		base: base{Title: "Catalog", Nav: "catalog", User: identity(c), Query: s.Q},
+		base: listBase(u.baseFor(c, "Catalog", "catalog"), s.Q),
 		Rows: rows, Total: page.TotalItems, Facets: fv, Sorts: sortOpts, Next: next, Prev: prev,
-		ClearURL: listState{Selected: map[string][]string{}, As: s.As}.URL(nil), Hidden: hidden,
-		Filtering: s.Q != "" || len(s.Selected) > 0,
+		ClearURL: listState{Selected: map[string][]string{}}.URL(nil), Hidden: hidden,
+		Filtering: s.Q != "" || len(s.Selected) > 0, Q: s.Q,
 	})
 }
 
@@ -270,43 +263,9 @@ func (u *UI) facetViews(c *fiber.Ctx, s listState, perm catalog.Filter) ([]facet
 	}
 	var out []facetView
 	for _, f := range facets {
-		fc := append([]catalog.FacetCount(nil), counts[f.Key]...)
-		sort.SliceStable(fc, func(i, j int) bool {
-			if fc[i].Count != fc[j].Count {
-				return fc[i].Count > fc[j].Count
-			}
-			return strings.ToLower(fc[i].Value) < strings.ToLower(fc[j].Value)
+		fv := facetViewOf(f.Param, f.Label, counts[f.Key], s.Selected[f.Param], maxFacetValues, func(val string, sel bool) string {
+			return s.URL(toggle(f.Param, val, sel))
 		})
-		sel := map[string]bool{}
-		for _, x := range s.Selected[f.Param] {
-			sel[strings.ToLower(x)] = true
-		}
-		fv := facetView{Param: f.Param, Label: f.Label}
-		for i, x := range fc {
-			isSel := sel[strings.ToLower(x.Value)]
-			if i >= maxFacetValues && !isSel {
-				fv.More++
-				continue
-			}
-			param, val := f.Param, x.Value
-			link := s.URL(func(v url.Values) {
-				cur := v[param]
-				v.Del(param)
-				if isSel {
-					for _, y := range cur {
-						if !strings.EqualFold(y, val) {
-							v.Add(param, y)
-						}
-					}
-				} else {
-					for _, y := range cur {
-						v.Add(param, y)
-					}
-					v.Add(param, val)
-				}
-			})
-			fv.Values = append(fv.Values, facetValue{Value: x.Value, Count: x.Count, Selected: isSel, URL: link})
-		}
 		if len(fv.Values) > 0 {
 			out = append(out, fv)
 		}
@@ -314,80 +273,13 @@ func (u *UI) facetViews(c *fiber.Ctx, s listState, perm catalog.Filter) ([]facet
 	return out, nil
 }
 
-// home: search, my entities, recently changed, catalog health.
-func (u *UI) home(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	perm, err := u.filter(c)
-	if err != nil {
-		return err
-	}
-	h, err := u.opts.Store.Health(ctx)
-	if err != nil {
-		return fmt.Errorf("catalog health: %w", err)
-	}
-	user := identity(c)
-	var mine []*entityView
-	var groups []string
-	if user != "" {
-		owners := []string{user}
-		if rec, err := u.opts.Store.EntityByRef(ctx, user, perm); err == nil {
-			if v, err := viewOf(rec); err == nil {
-				groups = v.RelTargets(catalog.RelationMemberOf)
-				owners = append(owners, groups...)
-			}
-		}
-		page, err := u.opts.Store.QueryEntities(ctx, catalog.Query{
-			Filter: catalog.And(perm, catalog.Eq("relations.ownedby", owners...)),
-			Order:  []catalog.Order{{Field: "metadata.name"}}, Limit: 20,
-		})
-		if err != nil {
-			return fmt.Errorf("owned entities: %w", err)
-		}
-		for _, r := range page.Items {
-			if v, err := viewOf(r); err == nil {
-				mine = append(mine, v)
-			}
-		}
-	}
-	recentAll, err := u.opts.Store.Locations(ctx)
-	if err != nil {
-		return fmt.Errorf("locations: %w", err)
-	}
-	recent := recentLocations(recentAll)
-	// Entity processing errors live in status, which is not indexed for
-	// filtering; the health panel links to the failing locations instead.
-	var failing []catalog.Location
-	for _, l := range recentAll {
-		if len(l.Errors) > 0 {
-			failing = append(failing, l)
-		}
-	}
-	score := 100
-	if h.Entities > 0 {
-		score = 100 - (100*(h.WithErrors+h.Orphans)+h.Entities-1)/h.Entities
-	}
-	return u.render(c, "home", struct {
-		base
-		Health  catalog.Health
-		Score   int
-		Mine    []*entityView
-		Groups  []string
-		Recent  []catalog.Location
-		Failing []catalog.Location
-		As      string
-	}{base{Title: "Home", Nav: "home", User: user}, h, max(score, 0), mine, groups, recent, failing, c.Query("as")})
-}
-
-// recentLocations orders locations by their last refresh, newest first. The
-// Store interface exposes no per-entity change time, so "recently changed" is
-// shown at the granularity the store records: the location refresh.
-func recentLocations(all []catalog.Location) []catalog.Location {
-	locs := append([]catalog.Location(nil), all...)
-	sort.SliceStable(locs, func(i, j int) bool { return locs[i].RefreshedAt.After(locs[j].RefreshedAt) })
-	if len(locs) > 8 {
-		locs = locs[:8]
-	}
-	return locs
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// listBase shows the list's text filter in the header box when the box
+// feeds the list (no search index); with a search page it stays empty.
+func listBase(b base, q string) base {
+	if b.SearchAction == "/catalog" {
+		b.Query = q
+	}
+	return b
+}

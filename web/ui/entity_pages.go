@@ -67,17 +67,11 @@ func (u *UI) entity(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("entity %s: %w", ref, err)
 	}
-	p := entityPage{base: base{Title: v.Title, Nav: "catalog", User: identity(c)}, E: v, GraphURL: v.URL + "/graph"}
-	if as := c.Query("as"); as != "" {
-		p.GraphURL += "?as=" + url.QueryEscape(as)
-	}
+	p := entityPage{base: u.baseFor(c, v.Title, "catalog"), E: v, GraphURL: v.URL + "/graph"}
 	if u.opts.Cards != nil {
 		p.Plugins = true
 		for _, s := range u.opts.Cards.Slots(ctx, rec.JSON) {
 			link := v.URL + "/cards/" + url.PathEscape(s.Plugin) + "/" + url.PathEscape(s.Card)
-			if as := c.Query("as"); as != "" {
-				link += "?as=" + url.QueryEscape(as)
-			}
 			p.Slots = append(p.Slots, slotView{CardSlot: s, URL: link})
 		}
 	}
@@ -128,7 +122,6 @@ type graphPage struct {
 	Direction string
 	Relations []relOption
 	Depths    []int
-	As        string
 }
 
 type relOption struct {
@@ -179,13 +172,8 @@ func (u *UI) graphPage(c *fiber.Ctx) error {
 	for _, d := range blast.Dependents {
 		hl[d.Ref] = true
 	}
-	as := c.Query("as")
 	svg, err := graph.SVG(g, graph.SVGOptions{Highlight: hl, Href: func(n graph.Node) string {
-		l := EntityURL(n.Ref) + "/graph"
-		if as != "" {
-			l += "?as=" + url.QueryEscape(as)
-		}
-		return l
+		return EntityURL(n.Ref) + "/graph"
 	}})
 	if err != nil {
 		return err
@@ -199,8 +187,8 @@ func (u *UI) graphPage(c *fiber.Ctx) error {
 		rels = append(rels, relOption{Name: r, Checked: chosen[r], Label: relationLabels[r]})
 	}
 	return u.render(c, "graph", graphPage{
-		base: base{Title: "Graph: " + v.Title, Nav: "catalog", User: identity(c)},
+		base: u.baseFor(c, "Graph: "+v.Title, "catalog"),
 		E:    v, SVG: svg, Graph: g, Blast: blast, Depth: g.Depth, Direction: string(g.Direction),
-		Relations: rels, Depths: []int{1, 2, 3, 4, 5, 6}, As: as,
+		Relations: rels, Depths: []int{1, 2, 3, 4, 5, 6},
 	})
 }

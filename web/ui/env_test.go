@@ -15,8 +15,10 @@ import (
 	"github.com/portico-dev/portico/catalog"
 	"github.com/portico-dev/portico/catalog/ingest"
 	"github.com/portico-dev/portico/catalog/sqlite"
+	"github.com/portico-dev/portico/identity"
 	"github.com/portico-dev/portico/web"
 	"github.com/portico-dev/portico/web/ui"
+	"github.com/portico-dev/portico/web/ui/uitest"
 )
 
 // env is a real portal over the embedded store with a catalog file ingested.
@@ -25,7 +27,13 @@ type env struct {
 	app   *fiber.App
 	store catalog.Store
 	eng   *ingest.Engine
+	// who is the principal requests run as (nil: anonymous), set the way
+	// the auth middleware sets it: in the user context and in Locals.
+	who *identity.Principal
 }
+
+// testCSRF is the CSRF token the test middleware hands the pages.
+const testCSRF = "csrf-token-for-tests"
 
 // newEnv ingests catalogFile (relative to testdata, or absolute) and mounts
 // the portal with o (Store is filled in).
@@ -47,7 +55,8 @@ func newEnv(t testing.TB, catalogFile string, o ui.Options) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		eng = ingest.New(st, kinds, ingest.Options{ConfigLocations: []ingest.ConfigLocation{{Type: "file", Target: abs}}})
+		// Orphans are kept, as Backstage does by default, so pages can show them.
+		eng = ingest.New(st, kinds, ingest.Options{ConfigLocations: []ingest.ConfigLocation{{Type: "file", Target: abs}}, OrphanStrategy: catalog.OrphanKeep})
 		if err := eng.SyncConfigLocations(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -60,14 +69,27 @@ func newEnv(t testing.TB, catalogFile string, o ui.Options) *env {
 		e.eng = eng
 	}
 	o.Store = st
+	if o.Search == searchPlease {
+		o.Search = uitest.SearchIndex(t, st)
+	}
 	u, err := ui.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := web.New(web.Options{Store: st, Areas: []web.Area{u}})
+	signIn := uitest.SignIn(func() *identity.Principal { return e.who }, testCSRF)
+	app := web.New(web.Options{Store: st, Areas: []web.Area{signIn, u}})
 	e.app = app
 	return e
 }
+
+// searchPlease in Options.Search asks newEnv for a real search index over
+// the ingested catalog.
+var searchPlease ui.Searcher = placeholderSearcher{}
+
+type placeholderSearcher struct{ ui.Searcher }
+
+// as makes the following requests run as p.
+func (e *env) as(p identity.Principal) *env { e.who = &p; return e }
 
 // get requests path and returns status and body.
 func (e *env) get(path string) (int, string) {

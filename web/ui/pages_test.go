@@ -19,8 +19,7 @@ func TestPages(t *testing.T) {
 		status int
 		want   []string
 	}{
-		{"/", 200, []string{"<h1>Home</h1>", "Catalog health", `name="q"`, "Recently refreshed", "catalog.yaml"}},
-		{"/?as=user:default/jane", 200, []string{"Owned by me and my groups", "Service A", "svc-c", "team-a"}},
+		{"/", 200, []string{"<h1>Home</h1>", "Catalog health", `name="q"`, "Recently refreshed", "catalog.yaml", "Recently changed", `href="/auth/login?redirect=%2f"`}},
 		{"/catalog", 200, []string{"<h1>Catalog</h1>", "Service A", "svc-b", `data-facet="kind"`, `data-facet="owner"`, "entities"}},
 		{"/catalog?kind=api", 200, []string{"A API", `aria-current="true"`}},
 		{"/catalog?q=serves", 200, []string{"Service A", "1 entities"}},
@@ -35,6 +34,7 @@ func TestPages(t *testing.T) {
 		{"/catalog/default/component/svc-a/graph", 200, []string{"<svg", "Blast radius", "svc-b", "svc-c", "Owners to notify", `data-ref="component:default/svc-b"`, `class="node hl"`}},
 		{"/catalog/default/component/svc-a/graph?direction=down&depth=1", 200, []string{"db-a"}},
 		{"/plugins", 200, []string{"No plugin host is configured"}},
+		{"/search?term=serves", 200, []string{"Search is not configured", `href="/catalog?q=serves"`}},
 		{"/static/portico.css", 200, []string{"prefers-color-scheme:dark"}},
 		{"/static/portico.js", 200, []string{"card-slot"}},
 		{"/catalog/default/component/nope", 404, []string{"Not found", "<h1>"}},

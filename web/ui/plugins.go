@@ -63,6 +63,9 @@ func (hp HostPlugins) Installed() []PluginInfo {
 		if g.KV {
 			info.Grant = append(info.Grant, "kv")
 		}
+		if g.Collate {
+			info.Grant = append(info.Grant, "collate (search documents)")
+		}
 		if len(g.Secrets) > 0 {
 			info.Grant = append(info.Grant, "secrets: "+strings.Join(g.Secrets, ", "))
 		}
@@ -164,5 +167,5 @@ func (u *UI) plugins(c *fiber.Ctx) error {
 		base
 		Plugins    []PluginInfo
 		Configured bool
-	}{base{Title: "Plugins", Nav: "plugins", User: identity(c)}, list, u.opts.Plugins != nil})
+	}{u.baseFor(c, "Plugins", "plugins"), list, u.opts.Plugins != nil})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
+	"github.com/portico-dev/portico/authz"
 	"github.com/portico-dev/portico/catalog"
 	"github.com/portico-dev/portico/web"
 	"github.com/portico-dev/portico/web/graph"
@@ -37,10 +38,17 @@ type Options struct {
 	// CardTimeout bounds one card fragment request (default 5 s); a card that
 	// takes longer shows an error card.
 	CardTimeout time.Duration
-	// PageSize of the catalog list (default 25).
+	// PageSize of the catalog list and the search page (default 25).
 	PageSize int
 	// FilterFor returns the reader's permission filter (nil: everything).
 	FilterFor func(c *fiber.Ctx) (catalog.Filter, error)
+	// Search answers the search page (/search) and the header search box;
+	// nil: the search page says search is not configured and the box
+	// falls back to the catalog list's text filter.
+	Search Searcher
+	// Policies is the permission policy the admin page shows and edits
+	// (/admin/policies, policies.go); nil: permissions are disabled.
+	Policies *authz.Authorizer
 }
 
 // UI is the portal's web.Area.
@@ -100,14 +108,24 @@ func (u *UI) Mount(r fiber.Router) {
 	r.Get("/catalog/:namespace/:kind/:name/graph", u.page(u.graphPage))
 	r.Get("/catalog/:namespace/:kind/:name/cards/:plugin/:card", u.page(u.cardFragment))
 	r.Get("/plugins", u.page(u.plugins))
+	r.Get("/admin/policies", u.page(u.policies)).Post("/admin/policies", u.page(u.savePolicy))
+	r.Get("/search", u.page(u.searchPage))
 }
 
-// base is what every page template gets.
+// base is what every page template gets; baseFor fills it.
 type base struct {
 	Title string
-	Nav   string // "home", "catalog", "plugins"
-	User  string // ?as= identity, "" for a guest
-	Query string // the search box's value
+	Nav   string // "home", "catalog", "search", "plugins"
+	Query string // the header search box's value
+	// SearchAction is where the header search box goes: /search, or the
+	// catalog list's text filter when no search index is configured.
+	SearchAction, SearchParam string
+	// Who reads the page (identity.From of the request).
+	User     string // canonical user ref, "" when anonymous
+	UserName string // the ref shown compactly
+	SignedIn bool   // a user session or token (not a guest): show "Sign out"
+	CSRF     string // the request's CSRF token for the sign-out form
+	Path     string // the page's own path, where sign-in returns to
 }
 
 func (u *UI) render(c *fiber.Ctx, page string, data any) error {
@@ -130,20 +148,6 @@ func (u *UI) filter(c *fiber.Ctx) (catalog.Filter, error) {
 		return catalog.Filter{}, nil
 	}
 	return u.opts.FilterFor(c)
-}
-
-// identity is the user the page is for: ?as=user:default/x until sign-in
-// exists; "" for a guest.
-func identity(c *fiber.Ctx) string {
-	as := c.Query("as")
-	if as == "" {
-		return ""
-	}
-	r, err := catalog.ParseRef(as, catalog.RefContext{DefaultKind: "user", DefaultNamespace: catalog.DefaultNamespace})
-	if err != nil {
-		return ""
-	}
-	return r.String()
 }
 
 // EntityURL is the page of an entity ref ("kind:namespace/name").
@@ -217,7 +221,7 @@ func (u *UI) page(h fiber.Handler) fiber.Handler {
 		if rerr := u.render(c, "error", struct {
 			base
 			Heading, Message string
-		}{base{Title: heading, User: identity(c)}, heading, msg}); rerr != nil {
+		}{u.baseFor(c, heading, ""), heading, msg}); rerr != nil {
 			return err
 		}
 		return nil

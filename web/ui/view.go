@@ -29,6 +29,7 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
+	"isoTime":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"add":       func(a, b int) int { return a + b },
 	"sparkline": sparkline,
 	"lastValue": func(ps []host.CardPoint) string {

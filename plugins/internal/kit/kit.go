@@ -1,7 +1,8 @@
 // Package kit is the plugin-side toolkit shared by Portico's first-party
 // plugins (pagerduty, grafana, kubernetes, ci): outbound HTTP with response
-// headers and request bodies, classification of vendor answers into card
-// states, and small formatting helpers.
+// headers and request bodies, a JSON decoder for vendor answers that is fast
+// inside the Wasm sandbox (Decode), classification of vendor answers into
+// card states, and small formatting helpers.
 //
 // It is plugin code: it builds for GOOS=wasip1 on top of pdk/go and the
 // Extism Go PDK that pdk/go itself uses, and natively (for unit tests) with a
@@ -10,7 +11,6 @@
 package kit
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -98,7 +98,7 @@ func SendJSON(vendor, what, method, url string, headers map[string]string, body 
 	switch {
 	case r.Status >= 200 && r.Status < 300:
 		if v != nil {
-			if err := json.Unmarshal(r.Body, v); err != nil {
+			if err := Decode(r.Body, v); err != nil {
 				return r, &UpstreamError{Vendor: vendor, Status: r.Status,
 					Msg: fmt.Sprintf("%s sent a malformed response for %s: %s", vendor, what, shortErr(err))}
 			}

@@ -2,7 +2,8 @@
 // embedded store with the demo organisation (examples/catalog) ingested, the
 // vendor simulators (internal/upstreams), the Wasm plugin host with every
 // plugin built in the repository (examples/plugins/*-hello, plugins/* when
-// built by `make plugins`) and, on request, a plugin whose card never answers.
+// built by `make plugins`) and, on request, a plugin whose card never
+// answers, an embedded search index and a signed-in principal.
 // The browser tests (web/browser_test) and the portal benchmarks use it.
 //
 // It must never be imported by non-test code.
@@ -28,8 +29,11 @@ import (
 	"github.com/portico-dev/portico/catalog/sqlite"
 	"github.com/portico-dev/portico/host"
 	"github.com/portico-dev/portico/host/services"
+	"github.com/portico-dev/portico/identity"
 	"github.com/portico-dev/portico/internal/upstreams"
 	"github.com/portico-dev/portico/pdk/go/plugintest"
+	"github.com/portico-dev/portico/search"
+	"github.com/portico-dev/portico/search/bleve"
 	"github.com/portico-dev/portico/web"
 	"github.com/portico-dev/portico/web/ui"
 )
@@ -84,7 +88,16 @@ type Options struct {
 	// Uncached calls the plugin for every card request instead of going
 	// through host/cardcache (benchmarks of the plugin calls themselves).
 	Uncached bool
+	// Search gives the portal a real embedded search index (search/bleve)
+	// built from the demo catalog, as serve wires it.
+	Search bool
+	// As is the principal every request runs as, set the way the auth
+	// middleware sets it (nil: anonymous); the CSRF token is CSRFToken.
+	As *identity.Principal
 }
+
+// CSRFToken is the CSRF token pages get under Options.As.
+const CSRFToken = "uitest-csrf-token"
 
 // Start serves the demo organisation (examples/catalog) with the plugins o
 // selects, on a loopback port, until the test ends.
@@ -177,11 +190,16 @@ func Start(t testing.TB, o Options) *Portal {
 	if o.Uncached {
 		cards = uncached{Cards: cards, h: h}
 	}
-	u, err := ui.New(ui.Options{Store: st, Cards: cards, Plugins: ui.HostPlugins{Host: h}, CardTimeout: timeout, Logger: quiet})
+	uo := ui.Options{Store: st, Cards: cards, Plugins: ui.HostPlugins{Host: h}, CardTimeout: timeout, Logger: quiet}
+	if o.Search {
+		uo.Search = SearchIndex(t, st)
+	}
+	u, err := ui.New(uo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := web.New(web.Options{Store: st, Ingest: eng, Areas: []web.Area{u}})
+	signIn := SignIn(func() *identity.Principal { return o.As }, CSRFToken)
+	app := web.New(web.Options{Store: st, Ingest: eng, Areas: []web.Area{signIn, u}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -194,6 +212,38 @@ func Start(t testing.TB, o Options) *Portal {
 		t.Logf("plugins not built (run `make plugins`), skipped: %v", p.Missing)
 	}
 	return p
+}
+
+// SearchIndex is a real embedded search index (search/bleve) in a temporary
+// directory, built from st as serve builds it on first start.
+func SearchIndex(t testing.TB, st catalog.Store) search.Index {
+	t.Helper()
+	ix, err := bleve.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	if _, err := search.Reindex(context.Background(), st, ix, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+// SignIn is an area, mounted before the portal, that does what the auth
+// middleware does for a signed-in request: the principal who returns (nil:
+// anonymous) in the user context and in Locals("principal"), and csrf in
+// Locals("csrf").
+func SignIn(who func() *identity.Principal, csrf string) web.Area {
+	return web.AreaFunc(func(r fiber.Router) {
+		r.Use(func(c *fiber.Ctx) error {
+			if p := who(); p != nil {
+				c.SetUserContext(identity.With(c.UserContext(), *p))
+				c.Locals("principal", *p)
+			}
+			c.Locals("csrf", csrf)
+			return c.Next()
+		})
+	})
 }
 
 // loadSlow builds and loads testdata/slow (a card export with an infinite loop).
