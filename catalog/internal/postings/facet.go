@@ -147,10 +147,13 @@ const maxFilteredFacets = 512
 type filteredFacets struct {
 	mu  sync.Mutex
 	gen uint64
-	m   map[string][]catalog.FacetCount
+	m   map[facetKey][]catalog.FacetCount
 }
 
-func (c *filteredFacets) get(gen uint64, k string) ([]catalog.FacetCount, bool) {
+// facetKey is a filter's canonical form (writeFilterKey) and a facet key.
+type facetKey struct{ filter, key string }
+
+func (c *filteredFacets) get(gen uint64, k facetKey) ([]catalog.FacetCount, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen || c.m == nil {
@@ -160,11 +163,11 @@ func (c *filteredFacets) get(gen uint64, k string) ([]catalog.FacetCount, bool) 
 	return v, ok
 }
 
-func (c *filteredFacets) put(gen uint64, k string, v []catalog.FacetCount) {
+func (c *filteredFacets) put(gen uint64, k facetKey, v []catalog.FacetCount) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen || c.m == nil || len(c.m) >= maxFilteredFacets {
-		c.gen, c.m = gen, make(map[string][]catalog.FacetCount)
+		c.gen, c.m = gen, make(map[facetKey][]catalog.FacetCount)
 	}
 	c.m[k] = v
 }
@@ -184,7 +187,7 @@ func (ix *Index) Facets(f catalog.Filter, keys []string) map[string][]catalog.Fa
 		fk = b.String()
 	}
 	for _, key := range keys {
-		ck := fk + "\x00" + strings.ToLower(strings.TrimSpace(key))
+		ck := facetKey{fk, key}
 		counts, ok := []catalog.FacetCount(nil), false
 		if fk != "" {
 			counts, ok = ix.filtered.get(ix.gen, ck)
