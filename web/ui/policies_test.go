@@ -69,6 +69,9 @@ func TestPolicyAdminPage(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `name="_csrf" value="tok-123"`) || !strings.Contains(body, "version 1") || !strings.Contains(body, "bootstrap") {
 		t.Fatalf("admin page: %d\n%s", code, body)
 	}
+	if !strings.Contains(body, `<a href="/admin/policies" aria-current="page">Policies</a>`) {
+		t.Errorf("the navigation does not link the policy page:\n%s", body)
+	}
 	bad := "roles: {admin: {}}\nrules: [{subject: admin, permissions: [catalog.entity.fly]}]"
 	code, body = do("POST", "/admin/policies", "version=1&policy="+url.QueryEscape(bad))
 	if code != 400 || !strings.Contains(body, "unknown permission") || !strings.Contains(body, "catalog.entity.fly") {

@@ -126,6 +126,8 @@ type base struct {
 	SignedIn bool   // a user session or token (not a guest): show "Sign out"
 	CSRF     string // the request's CSRF token for the sign-out form
 	Path     string // the page's own path, where sign-in returns to
+	// Policies: permissions are on, so the navigation links the policy page.
+	Policies bool
 }
 
 func (u *UI) render(c *fiber.Ctx, page string, data any) error {

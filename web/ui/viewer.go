@@ -45,7 +45,8 @@ func groupClaims(p identity.Principal) []string {
 // baseFor fills what the layout needs: title, navigation, the header search
 // box and the signed-in user (or the sign-in link).
 func (u *UI) baseFor(c *fiber.Ctx, title, nav string) base {
-	b := base{Title: title, Nav: nav, Path: c.OriginalURL(), SearchAction: "/search", SearchParam: "term"}
+	b := base{Title: title, Nav: nav, Path: c.OriginalURL(), SearchAction: "/search", SearchParam: "term",
+		Policies: u.opts.Policies != nil}
 	if u.opts.Search == nil {
 		b.SearchAction, b.SearchParam = "/catalog", "q"
 	}
