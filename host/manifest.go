@@ -66,6 +66,7 @@ type Provide struct {
 	Action   *IDPoint       `yaml:"action,omitempty"`
 	Check    *IDPoint       `yaml:"check,omitempty"`
 	Route    *RoutePoint    `yaml:"route,omitempty"`
+	Collate  *CollatePoint  `yaml:"collate,omitempty"`
 }
 
 // CardExtension declares a card and the entities it applies to.
@@ -91,6 +92,29 @@ type When struct {
 // ProviderPoint declares a scheduled entity provider.
 type ProviderPoint struct {
 	Every Duration `yaml:"every"`
+}
+
+// CollatePoint declares how often the collate export feeds the search index
+// (pdk/ABI.md §3 "collate"); it also needs the collate grant.
+type CollatePoint struct {
+	Every Duration `yaml:"every,omitempty"`
+}
+
+// Collate schedule bounds: DefaultCollateEvery when a plugin exports collate
+// without declaring `every`; MinCollateEvery is the shortest period allowed.
+const (
+	DefaultCollateEvery = time.Hour
+	MinCollateEvery     = 5 * time.Minute
+)
+
+// CollateEvery is how often the host calls the plugin's collate export.
+func (m *Manifest) CollateEvery() time.Duration {
+	for _, p := range m.Spec.Provides {
+		if p.Collate != nil && p.Collate.Every != 0 {
+			return p.Collate.Every.D()
+		}
+	}
+	return DefaultCollateEvery
 }
 
 // IDPoint declares an action or a check by id.
@@ -235,13 +259,13 @@ func (m *Manifest) Validate() error {
 	}
 	for i, p := range m.Spec.Provides {
 		n := 0
-		for _, set := range []bool{p.Card != nil, p.Provider != nil, p.Action != nil, p.Check != nil, p.Route != nil} {
+		for _, set := range []bool{p.Card != nil, p.Provider != nil, p.Action != nil, p.Check != nil, p.Route != nil, p.Collate != nil} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			bad("spec.provides[%d] must name exactly one of card, provider, action, check, route", i)
+			bad("spec.provides[%d] must name exactly one of card, provider, action, check, route, collate", i)
 			continue
 		}
 		switch {
@@ -257,6 +281,8 @@ func (m *Manifest) Validate() error {
 			bad("spec.provides[%d].provider.every must be at least 1m", i)
 		case p.Route != nil && !strings.HasPrefix(p.Route.Path, "/"):
 			bad("spec.provides[%d].route.path must start with /", i)
+		case p.Collate != nil && p.Collate.Every != 0 && p.Collate.Every.D() < MinCollateEvery:
+			bad("spec.provides[%d].collate.every must be at least %s", i, MinCollateEvery)
 		}
 	}
 	if err := ValidateGrant(m.Spec.Permissions); err != nil {

@@ -68,6 +68,7 @@ func TestParseManifestRejects(t *testing.T) {
 		{"provider too often", "every: 15m", "every: 1s", "at least 1m"},
 		{"card cacheTTL over cap", "title: On-call,", "title: On-call, cacheTTL: 48h,", "cacheTTL must be between"},
 		{"card cacheTTL not a duration", "title: On-call,", "title: On-call, cacheTTL: often,", "invalid duration"},
+		{"collate too often", "    - route: {path: /status}", "    - route: {path: /status}\n    - collate: {every: 1m}", "collate.every must be at least 5m"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := goodManifest
@@ -82,6 +83,24 @@ func TestParseManifestRejects(t *testing.T) {
 				t.Fatalf("err = %v, want it to contain %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestParseManifestCollate(t *testing.T) {
+	m, err := ParseManifest([]byte(goodManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.CollateEvery() != DefaultCollateEvery || m.Spec.Permissions.Collate {
+		t.Fatalf("without collate: every %v, grant %v", m.CollateEvery(), m.Spec.Permissions.Collate)
+	}
+	src := strings.Replace(goodManifest, "    - route: {path: /status}", "    - route: {path: /status}\n    - collate: {every: 20m}", 1)
+	src = strings.Replace(src, "    kv: true", "    kv: true\n    collate: true", 1)
+	if m, err = ParseManifest([]byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	if m.CollateEvery() != 20*time.Minute || !m.Spec.Permissions.Collate {
+		t.Fatalf("with collate: every %v, grant %v", m.CollateEvery(), m.Spec.Permissions.Collate)
 	}
 }
 

@@ -201,7 +201,7 @@ func (p *Plugin) releaseCompiled(ctx context.Context) error {
 }
 
 // standardExports must return an ABI document ({"abi": 1, ...}).
-var standardExports = map[string]bool{"card": true, "provide": true, "action": true, "check": true, "route": true}
+var standardExports = map[string]bool{"card": true, "provide": true, "action": true, "check": true, "route": true, "collate": true}
 
 // Call runs one export with input under the plugin's limits and returns its
 // output. The caller identity (services.WithCaller) travels in ctx to the

@@ -2,8 +2,12 @@
 # Its tests run in `make test`: the conformance suite against bleve and against
 # search/meili/meilifake (the real meilisearch-go client over HTTP); set
 # PORTICO_TEST_MEILI_URL (and PORTICO_TEST_MEILI_KEY) to run it against a real
-# Meilisearch too. `make bench` runs the embedded index at 100,000 documents;
-# PORTICO_BENCH_SEARCH_1M=1 adds the 1,000,000-document run.
+# Meilisearch too. `make bench` runs the embedded index at 100,000 documents
+# (two corpora, "worst" and "zipf": see search/bleve/bench_test.go);
+# PORTICO_BENCH_SEARCH_1M=1 adds the 1,000,000-document run;
+# PORTICO_BENCH_SEARCH_DIR=/some/dir keeps the built indexes and reuses them
+# (iterate on queries without rebuilding 1M documents), and
+# PORTICO_BENCH_SEARCH_SLOW=1 logs the slowest 1% of the queries.
 BENCH_PKGS += ./search/bleve
 
 .PHONY: search-test search-bench search-reindex

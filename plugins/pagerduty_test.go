@@ -11,7 +11,7 @@ import (
 	"github.com/portico-dev/portico/internal/upstreams"
 )
 
-func pdEnv(t *testing.T, o loadOpts) *env {
+func pdEnv(t testing.TB, o loadOpts) *env {
 	e := newEnv(t, "pagerduty", o)
 	e.config(map[string]any{"baseURL": e.url + "/pagerduty", "from": "ops@acmestreaming.example"})
 	e.secret("token", upstreams.DefaultTokens[upstreams.PagerDuty])

@@ -2,11 +2,14 @@
 // both backends implement (search/bleve, embedded, the default; search/meili,
 // Meilisearch), the Document every collator produces, the translation of
 // catalog.Filter conditions (API filters and authorization) into the index
-// query, the catalog collator with its outbox-driven incremental sync, and
-// the host/services.Search implementation plugins call.
+// query, the catalog collator with its outbox-driven incremental sync, the
+// plugin collator (documents of plugins' collate exports, one type per
+// plugin, replaced run by run) and the host/services.Search implementation
+// plugins call.
 //
 // It imports only the catalog model and host/services; it must never import
-// a backend (bleve, meilisearch-go), a store implementation or web.
+// a backend (bleve, meilisearch-go), the plugin host (search/hostsource
+// adapts it), a store implementation or web.
 package search
 
 import (
@@ -43,6 +46,9 @@ type Document struct {
 	// Keywords is extra searchable text (kind, type, owner, useful annotation
 	// values…); it is searched but never shown.
 	Keywords string `json:"keywords,omitempty"`
+	// Fields are extra name/value pairs a plugin attached (shown with the
+	// result; their values are searched through Keywords).
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // Query is one search.

@@ -19,7 +19,8 @@ type PluginSearch struct {
 
 var _ services.Search = (*PluginSearch)(nil)
 
-// Search implements services.Search over catalog documents.
+// Search implements services.Search: catalog documents unless the query
+// names other types (a plugin's collated documents, "plugin:NAME").
 func (p *PluginSearch) Search(ctx context.Context, as services.Caller, q services.SearchQuery) ([]services.SearchResult, error) {
 	f := catalog.Filter{}
 	if p.Visible != nil {
@@ -36,13 +37,21 @@ func (p *PluginSearch) Search(ctx context.Context, as services.Caller, q service
 		}
 		f = catalog.And(f, catalog.Eq("kind", ks...))
 	}
-	res, err := p.Index.Search(ctx, Query{Term: q.Term, Types: []string{TypeCatalog}, Filter: f, Limit: ClampLimit(q.Limit)})
+	types := q.Types
+	if len(types) == 0 {
+		types = []string{TypeCatalog}
+	}
+	res, err := p.Index.Search(ctx, Query{Term: q.Term, Types: types, Filter: f, Limit: ClampLimit(q.Limit)})
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	out := make([]services.SearchResult, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		out = append(out, services.SearchResult{Ref: h.Doc.Ref, Kind: strings.ToLower(h.Doc.Kind), Title: h.Doc.Title, Text: h.Doc.Text})
+		r := services.SearchResult{Ref: h.Doc.Ref, Kind: strings.ToLower(h.Doc.Kind), Title: h.Doc.Title, Text: h.Doc.Text}
+		if h.Doc.Type != TypeCatalog {
+			r.Type, r.Location = h.Doc.Type, h.Doc.Location
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }

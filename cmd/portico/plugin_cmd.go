@@ -32,7 +32,7 @@ call prints the error and exits 1. Without INPUT, standard exports get
 flags:
   --grant KEY=VALUE   grant a capability (repeatable; replaces the manifest's
                       permissions): http=HOST, catalog=read, search=true,
-                      kv=true, secret=NAME
+                      kv=true, collate=true, secret=NAME
   --secret NAME=VALUE set a secret for the plugin (repeatable)
   --config FILE.json  the operator config object for the plugin
   --entities FILE     JSON entity or array of entities for catalog functions
@@ -103,10 +103,12 @@ func addGrant(g *services.Grant, kv string) error {
 		g.Search = v == "true"
 	case "kv":
 		g.KV = v == "true"
+	case "collate":
+		g.Collate = v == "true"
 	case "secret", "secrets":
 		g.Secrets = append(g.Secrets, v)
 	default:
-		return fmt.Errorf("unknown grant %q (http, catalog, search, kv, secret)", k)
+		return fmt.Errorf("unknown grant %q (http, catalog, search, kv, collate, secret)", k)
 	}
 	return nil
 }
@@ -190,7 +192,7 @@ func (a *pluginRunArgs) run(ctx context.Context) ([]byte, error) {
 	return out, nil
 }
 
-var standardExports = map[string]bool{"card": true, "provide": true, "action": true, "check": true, "route": true}
+var standardExports = map[string]bool{"card": true, "provide": true, "action": true, "check": true, "route": true, "collate": true}
 
 // readInput reads INPUT (a file or - for stdin). For a standard export an
 // object input gets abi, plugin and user filled in.

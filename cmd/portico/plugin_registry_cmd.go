@@ -428,12 +428,13 @@ func pluginHost(rt *runtime) *host.Host {
 			}
 		}
 		sp.settings = settings
-		sp.search.fallback = &services.StoreCatalog{Store: rt.store}
+		// Plugin catalog reads carry the caller's permissions (authz_wiring.go).
+		sp.search.fallback = &services.StoreCatalog{Store: rt.store, Visible: callerFilterFor(rt.authz)}
 		sp.host, sp.err = host.New(host.Options{
 			CacheDir: filepath.Join(rt.data, "cache", "wasm"),
 			Logger:   rt.log,
 			Services: services.Set{
-				Catalog: &services.StoreCatalog{Store: rt.store},
+				Catalog: &services.StoreCatalog{Store: rt.store, Visible: callerFilterFor(rt.authz)},
 				Search:  &sp.search,
 				KV:      rt.store,
 				Config:  mem,
@@ -471,7 +472,7 @@ func startPlugins(ctx context.Context, rt *runtime, app *fiber.App) (stop func()
 	if err := live.Reconcile(ctx); err != nil {
 		rt.log.Error("load installed plugins", "err", err)
 	}
-	pluginadmin.New(pluginadmin.Options{Manager: m, Live: live, Logger: rt.log}).Mount(app)
+	pluginadmin.New(pluginadmin.Options{Manager: m, Live: live, Logger: rt.log, Authz: rt.authz}).Mount(app)
 	// Per-plugin calls, errors, timeouts and latency histograms for Prometheus.
 	app.Get("/metrics", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")

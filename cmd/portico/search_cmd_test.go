@@ -42,7 +42,8 @@ func serveForSearch(t *testing.T) (cfg string, stop func(), base string, logs *b
 	dir := t.TempDir()
 	writeTestFile(t, dir, "catalog/one.yaml", goodComponent)
 	cfg = writeTestFile(t, dir, "portico.yaml",
-		"server:\n  data: ./data\ncatalog:\n  processingInterval: false\n  locations:\n    - type: file\n      target: catalog/one.yaml\n")
+		"server:\n  data: ./data\ncatalog:\n  processingInterval: false\n  locations:\n    - type: file\n      target: catalog/one.yaml\n"+
+			"auth:\n  guest: {enabled: true, role: admin}\n") // requests without credentials run as the guest
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/portico-dev/portico/host/services"
 	"github.com/portico-dev/portico/search"
 	"github.com/portico-dev/portico/search/bleve"
+	"github.com/portico-dev/portico/search/hostsource"
 	"github.com/portico-dev/portico/search/meili"
 	"github.com/portico-dev/portico/web/searchapi"
 )
@@ -37,13 +39,16 @@ type searchWiring struct {
 	Index search.Index
 	// Plugin answers portico_search_v1 from the index (services.Set.Search).
 	Plugin services.Search
+	// Collator indexes plugins' collate documents (nil without a plugin host).
+	Collator *search.PluginCollator
 }
 
 // wireSearch opens the search index, mounts /api/search on app, builds the
 // plugin search service and keeps the index in step with the catalog (a
 // full reindex when the index is empty, then the store's outbox) until ctx
-// ends, when it closes the index. A search index that cannot be opened is
-// logged and leaves the portal running without search.
+// ends, when it closes the index. Plugins granted `collate` feed it too. A
+// search index that cannot be opened is logged and leaves the portal running
+// without search.
 func wireSearch(ctx context.Context, rt *runtime, app fiber.Router) *searchWiring {
 	log := rt.log.With("area", "search")
 	ix, err := openSearchIndex(ctx, rt.cfg, rt.data, log)
@@ -52,7 +57,10 @@ func wireSearch(ctx context.Context, rt *runtime, app fiber.Router) *searchWirin
 		return nil
 	}
 	log.Info("search index open", "index", ix.Describe())
-	searchapi.New(searchapi.Config{Index: ix, Logger: log}).Mount(app)
+	if b, ok := ix.(*bleve.Index); ok && b.Rebuilt() {
+		log.Warn("search index was written with an older mapping; recreated empty and reindexing", "index", ix.Describe())
+	}
+	searchapi.New(searchapi.Config{Index: ix, Logger: log, Visible: searchFilterFor(rt.authz)}).Mount(app)
 	sync := &search.Sync{Store: rt.store, Index: ix, Logger: log}
 	go func() {
 		defer ix.Close()
@@ -67,7 +75,27 @@ func wireSearch(ctx context.Context, rt *runtime, app fiber.Router) *searchWirin
 		}
 		_ = sync.Run(ctx)
 	}()
-	w := &searchWiring{Index: ix, Plugin: &search.PluginSearch{Index: ix}}
+	w := &searchWiring{Index: ix, Plugin: &search.PluginSearch{Index: ix, Visible: callerFilterFor(rt.authz)}}
 	setPluginSearch(rt, w.Plugin) // portico_search_v1 (plugin_registry_cmd.go)
+	setUISearch(rt, ix)           // the portal's /search page (ui_wiring.go)
+	if h := pluginHost(rt); h != nil {
+		// Plugins' collate exports (granted `collate`), each on its manifest's
+		// period; started after serve has loaded the installed plugins, so
+		// the first prune does not drop the documents of plugins still loading.
+		w.Collator = &search.PluginCollator{Source: hostsource.Source{Host: h}, Index: ix, Store: rt.store, Logger: log}
+		go func() {
+			t := time.NewTimer(collateStartDelay)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			w.Collator.Run(ctx)
+		}()
+	}
 	return w
 }
+
+// collateStartDelay is how long serve waits before the first plugin collation.
+const collateStartDelay = 15 * time.Second

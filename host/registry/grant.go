@@ -9,7 +9,7 @@ import (
 )
 
 // ParseGrants turns KEY=VALUE items (http=HOST, catalog=read, search=true,
-// kv=true, secret=NAME) into a grant.
+// kv=true, collate=true, secret=NAME) into a grant.
 func ParseGrants(items []string) (services.Grant, error) {
 	var g services.Grant
 	for _, kv := range items {
@@ -25,19 +25,22 @@ func ParseGrants(items []string) (services.Grant, error) {
 				return g, fmt.Errorf("grant %q: catalog is read or none", kv)
 			}
 			g.Catalog = v
-		case "search", "kv":
+		case "search", "kv", "collate":
 			if v != "true" && v != "false" {
 				return g, fmt.Errorf("grant %q: want true or false", kv)
 			}
-			if k == "search" {
+			switch k {
+			case "search":
 				g.Search = v == "true"
-			} else {
+			case "kv":
 				g.KV = v == "true"
+			default:
+				g.Collate = v == "true"
 			}
 		case "secret", "secrets":
 			g.Secrets = append(g.Secrets, v)
 		default:
-			return g, fmt.Errorf("grant %q: unknown permission %q (http, catalog, search, kv, secret)", kv, k)
+			return g, fmt.Errorf("grant %q: unknown permission %q (http, catalog, search, kv, collate, secret)", kv, k)
 		}
 	}
 	return g, nil
@@ -57,6 +60,9 @@ func FormatGrant(g services.Grant) string {
 	}
 	if g.KV {
 		out = append(out, "kv=true")
+	}
+	if g.Collate {
+		out = append(out, "collate=true")
 	}
 	for _, s := range g.Secrets {
 		out = append(out, "secret="+s)
@@ -80,6 +86,7 @@ func intersect(a, b services.Grant) services.Grant {
 	}
 	g.Search = a.Search && b.Search
 	g.KV = a.KV && b.KV
+	g.Collate = a.Collate && b.Collate
 	for _, s := range a.Secrets {
 		if slices.Contains(b.Secrets, s) {
 			g.Secrets = append(g.Secrets, s)
@@ -90,7 +97,7 @@ func intersect(a, b services.Grant) services.Grant {
 
 // union holds what a or b holds.
 func union(a, b services.Grant) services.Grant {
-	g := services.Grant{HTTP: slices.Clone(a.HTTP), Catalog: a.Catalog, Search: a.Search || b.Search, KV: a.KV || b.KV, Secrets: slices.Clone(a.Secrets)}
+	g := services.Grant{HTTP: slices.Clone(a.HTTP), Catalog: a.Catalog, Search: a.Search || b.Search, KV: a.KV || b.KV, Collate: a.Collate || b.Collate, Secrets: slices.Clone(a.Secrets)}
 	for _, h := range b.HTTP {
 		if !slices.Contains(g.HTTP, h) {
 			g.HTTP = append(g.HTTP, h)
@@ -120,6 +127,7 @@ func minus(a, b services.Grant) services.Grant {
 	}
 	g.Search = a.Search && !b.Search
 	g.KV = a.KV && !b.KV
+	g.Collate = a.Collate && !b.Collate
 	for _, s := range a.Secrets {
 		if !slices.Contains(b.Secrets, s) {
 			g.Secrets = append(g.Secrets, s)
@@ -129,5 +137,5 @@ func minus(a, b services.Grant) services.Grant {
 }
 
 func isEmpty(g services.Grant) bool {
-	return len(g.HTTP) == 0 && !g.CatalogRead() && !g.Search && !g.KV && len(g.Secrets) == 0
+	return len(g.HTTP) == 0 && !g.CatalogRead() && !g.Search && !g.KV && !g.Collate && len(g.Secrets) == 0
 }

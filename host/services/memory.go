@@ -128,6 +128,9 @@ func (m *Memory) Query(_ context.Context, _ Caller, q CatalogQuery) (CatalogPage
 
 // Search implements Search over the catalog's full-text filter.
 func (m *Memory) Search(ctx context.Context, as Caller, q SearchQuery) ([]SearchResult, error) {
+	if !q.CatalogTypes() {
+		return []SearchResult{}, nil // only catalog entities here
+	}
 	cq := CatalogQuery{FullText: &catalog.FullText{Term: q.Term}, Limit: q.Limit}
 	if len(q.Kinds) > 0 {
 		cq.Filter = catalog.Eq("kind", lowerAll(q.Kinds)...)

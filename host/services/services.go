@@ -70,14 +70,34 @@ type SearchQuery struct {
 	Term  string
 	Kinds []string
 	Limit int
+	// Types are document types ("software-catalog", "plugin:NAME"); empty
+	// means catalog entities only (what portico_search_v1 always answered).
+	Types []string
 }
 
-// SearchResult is one search hit.
+// CatalogTypes reports whether q asks for catalog entities (Types empty or
+// naming "software-catalog").
+func (q SearchQuery) CatalogTypes() bool {
+	if len(q.Types) == 0 {
+		return true
+	}
+	for _, t := range q.Types {
+		if t == "software-catalog" {
+			return true
+		}
+	}
+	return false
+}
+
+// SearchResult is one search hit. Type and Location are set for documents
+// that are not catalog entities (a plugin's collated documents).
 type SearchResult struct {
-	Ref   string `json:"ref"`
-	Kind  string `json:"kind"`
-	Title string `json:"title"`
-	Text  string `json:"text,omitempty"`
+	Ref      string `json:"ref"`
+	Kind     string `json:"kind"`
+	Title    string `json:"title"`
+	Text     string `json:"text,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Location string `json:"location,omitempty"`
 }
 
 // Search answers full-text searches as a user.
@@ -122,6 +142,9 @@ type Grant struct {
 	Catalog string `json:"catalog,omitempty" yaml:"catalog,omitempty"`
 	Search  bool   `json:"search,omitempty" yaml:"search,omitempty"`
 	KV      bool   `json:"kv,omitempty" yaml:"kv,omitempty"`
+	// Collate lets the plugin's collate export feed the search index
+	// (pdk/ABI.md §3 "collate"); without it the host never calls collate.
+	Collate bool `json:"collate,omitempty" yaml:"collate,omitempty"`
 	// Secrets lists the secret names the plugin may read.
 	Secrets []string `json:"secrets,omitempty" yaml:"secrets,omitempty"`
 }

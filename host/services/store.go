@@ -85,6 +85,9 @@ func (s *StoreCatalog) Query(ctx context.Context, as Caller, q CatalogQuery) (Ca
 // Search implements Search with the catalog's full-text filter (until the
 // search index exists).
 func (s *StoreCatalog) Search(ctx context.Context, as Caller, q SearchQuery) ([]SearchResult, error) {
+	if !q.CatalogTypes() {
+		return []SearchResult{}, nil // only catalog entities here
+	}
 	cq := CatalogQuery{FullText: &catalog.FullText{Term: q.Term}, Limit: q.Limit}
 	if len(q.Kinds) > 0 {
 		cq.Filter = catalog.Eq("kind", lowerAll(q.Kinds)...)

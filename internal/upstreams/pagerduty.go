@@ -9,7 +9,7 @@ import (
 )
 
 // PagerDuty REST API v2 (https://developer.pagerduty.com/api-reference/):
-// GET /services/{id}, GET /oncalls, GET /incidents (classic offset/limit
+// GET /services (list), GET /services/{id}, GET /oncalls, GET /incidents (classic offset/limit
 // pagination with `more`), POST /incidents (needs a From header). Auth header
 // `Authorization: Token token=…`.
 
@@ -77,6 +77,21 @@ func seedPagerDuty(ago func(time.Duration) string) pdData {
 }
 
 func (s *Server) routePagerDuty() {
+	s.mux.HandleFunc("GET /pagerduty/services", func(w http.ResponseWriter, r *http.Request) {
+		if !s.authorized(w, r, PagerDuty) {
+			return
+		}
+		ids := make([]string, 0, len(s.data.pd.services))
+		for id := range s.data.pd.services {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		all := make([]any, 0, len(ids))
+		for _, id := range ids {
+			all = append(all, s.pdService(s.data.pd.services[id]))
+		}
+		s.pdPage(w, r, "services", all)
+	})
 	s.mux.HandleFunc("GET /pagerduty/services/{id}", func(w http.ResponseWriter, r *http.Request) {
 		if !s.authorized(w, r, PagerDuty) {
 			return

@@ -299,10 +299,46 @@ type Page struct {
 	Next  string   `json:"next,omitempty"`
 }
 
-// SearchResult is one search hit.
+// SearchResult is one search hit. Type and Location are set for documents
+// that are not catalog entities (SearchTypes with "plugin:NAME").
 type SearchResult struct {
-	Ref   string `json:"ref"`
-	Kind  string `json:"kind"`
-	Title string `json:"title"`
-	Text  string `json:"text,omitempty"`
+	Ref      string `json:"ref"`
+	Kind     string `json:"kind"`
+	Title    string `json:"title"`
+	Text     string `json:"text,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Location string `json:"location,omitempty"`
+}
+
+// CollateInput is the collate export's input: which page the host wants.
+type CollateInput struct {
+	ABI     int        `json:"abi"`
+	Plugin  PluginInfo `json:"plugin"`
+	Collate struct {
+		// Cursor is the Next of the previous page ("" on the first page).
+		Cursor string `json:"cursor,omitempty"`
+		// Limit is the most documents this page may hold.
+		Limit int `json:"limit"`
+	} `json:"collate"`
+}
+
+// SearchDocument is one document a plugin adds to the search index.
+// ID (unique within the plugin) and Title are required, and Location unless
+// EntityRef is set (the entity's page is used then).
+type SearchDocument struct {
+	ID        string            `json:"id"`
+	Type      string            `json:"type,omitempty"` // e.g. "incident"; lower-case, digits, dashes
+	Title     string            `json:"title"`
+	Text      string            `json:"text,omitempty"`
+	Location  string            `json:"location,omitempty"` // http(s) URL or a portal path "/…"
+	EntityRef string            `json:"entityRef,omitempty"`
+	Fields    map[string]string `json:"fields,omitempty"`
+}
+
+// CollateOutput is one page of the collate export: documents, and Next when
+// there are more (the host calls again with it as the cursor).
+type CollateOutput struct {
+	ABI       int              `json:"abi"`
+	Documents []SearchDocument `json:"documents"`
+	Next      string           `json:"next,omitempty"`
 }

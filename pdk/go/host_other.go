@@ -16,8 +16,13 @@ func CatalogGet(ref string) (Entity, error) { return Entity{}, ErrNotInPlugin }
 // CatalogQuery reads a page of entities, as the calling user.
 func CatalogQuery(q Query) (Page, error) { return Page{}, ErrNotInPlugin }
 
-// Search runs a full-text search, as the calling user.
+// Search runs a full-text search of catalog entities, as the calling user.
 func Search(term string, kinds []string, limit int) ([]SearchResult, error) {
+	return nil, ErrNotInPlugin
+}
+
+// SearchTypes searches documents of the given types, as the calling user.
+func SearchTypes(term string, types, kinds []string, limit int) ([]SearchResult, error) {
 	return nil, ErrNotInPlugin
 }
 
@@ -44,6 +49,9 @@ func Log(level, message string, attrs map[string]any) error { return ErrNotInPlu
 
 // HTTPGet fetches a URL through Extism's http_request.
 func HTTPGet(url string, headers map[string]string) (status int, body []byte) { return 0, nil }
+
+// HandleCollate implements a collate export.
+func HandleCollate(f func(CollateInput) (CollateOutput, error)) int32 { return 1 }
 
 // HandleCard implements a card export.
 func HandleCard(f func(CardInput) (Card, error)) int32 { return 1 }

@@ -58,9 +58,19 @@ func CatalogQuery(q Query) (Page, error) {
 	return p, err
 }
 
-// Search runs a full-text search, as the calling user.
+// Search runs a full-text search of catalog entities, as the calling user.
 func Search(term string, kinds []string, limit int) ([]SearchResult, error) {
+	return SearchTypes(term, nil, kinds, limit)
+}
+
+// SearchTypes searches documents of the given types ("software-catalog",
+// "plugin:NAME"; none = catalog entities), as the calling user. A host
+// older than the collate export ignores types and searches entities.
+func SearchTypes(term string, types, kinds []string, limit int) ([]SearchResult, error) {
 	req := map[string]any{"term": term}
+	if len(types) > 0 {
+		req["types"] = types
+	}
 	if len(kinds) > 0 {
 		req["kinds"] = kinds
 	}
@@ -182,6 +192,20 @@ func handle[I any](in *I, f func() (any, error)) (rc int32) {
 	}
 	extism.Output(b)
 	return 0
+}
+
+// HandleCollate implements a collate export: f returns one page of
+// documents (at most in.Collate.Limit) and the cursor of the next page.
+func HandleCollate(f func(CollateInput) (CollateOutput, error)) int32 {
+	var in CollateInput
+	return handle(&in, func() (any, error) {
+		o, err := f(in)
+		o.ABI = ABI
+		if o.Documents == nil {
+			o.Documents = []SearchDocument{}
+		}
+		return o, err
+	})
 }
 
 // HandleCard implements a card export.

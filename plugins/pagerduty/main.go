@@ -1,7 +1,9 @@
 // pagerduty is Portico's first-party PagerDuty plugin: a card with the
 // service's status, who is on call now at each escalation level and the open
-// incidents; the action pagerduty:incident:create; and the scorecard check
-// has-oncall. It reads the PagerDuty REST API v2 with the operator's API token.
+// incidents; the action pagerduty:incident:create; the scorecard check
+// has-oncall; and a collate export that makes PagerDuty services and open
+// incidents searchable. It reads the PagerDuty REST API v2 with the
+// operator's API token.
 //
 // Plugin code: it imports pdk/go (and the plugin kit built on it) only.
 package main
@@ -406,6 +408,119 @@ func runAction(in pdk.ActionInput) (pdk.ActionOutput, error) {
 		Output:   map[string]any{"id": r.Incident.ID, "number": r.Incident.Number, "url": r.Incident.HTMLURL, "status": r.Incident.Status},
 		Messages: []string{fmt.Sprintf("created incident #%d %s", r.Incident.Number, r.Incident.HTMLURL)},
 	}, nil
+}
+
+//go:wasmexport collate
+func collate() int32 { return pdk.HandleCollate(runCollate) }
+
+// Collate cursors: "services:<offset>" then "incidents:<offset>", one
+// PagerDuty page (collatePage items) per call.
+const collatePage = 100
+
+func runCollate(in pdk.CollateInput) (pdk.CollateOutput, error) {
+	what, offset := "services", 0
+	if in.Collate.Cursor != "" {
+		w, o, ok := strings.Cut(in.Collate.Cursor, ":")
+		n, err := strconv.Atoi(o)
+		if !ok || err != nil || n < 0 || (w != "services" && w != "incidents") {
+			return pdk.CollateOutput{}, fmt.Errorf("bad cursor %q", in.Collate.Cursor)
+		}
+		what, offset = w, n
+	}
+	limit := collatePage
+	if in.Collate.Limit > 0 && in.Collate.Limit < limit {
+		limit = in.Collate.Limit
+	}
+	c, err := newClient()
+	if err != nil {
+		return pdk.CollateOutput{}, err
+	}
+	var out pdk.CollateOutput
+	var more bool
+	if what == "services" {
+		var r struct {
+			Services []service `json:"services"`
+			More     bool      `json:"more"`
+		}
+		u := fmt.Sprintf("%s/services?limit=%d&offset=%d", c.base, limit, offset)
+		if _, err := kit.GetJSON(vendor, "services", u, c.headers, &r); err != nil {
+			return pdk.CollateOutput{}, err
+		}
+		ids := make([]string, len(r.Services))
+		for i, s := range r.Services {
+			ids[i] = s.ID
+		}
+		refs := entityRefs(ids)
+		for _, s := range r.Services {
+			out.Documents = append(out.Documents, pdk.SearchDocument{
+				ID: "service:" + s.ID, Type: "service", Title: s.Name + " (PagerDuty service)",
+				Text:     fmt.Sprintf("PagerDuty service %s is %s; escalation policy %s.", s.Name, s.Status, s.EscalationPolicy.Summary),
+				Location: s.HTMLURL, EntityRef: refs[s.ID],
+				Fields: map[string]string{"status": s.Status, "escalationPolicy": s.EscalationPolicy.Summary, "pagerdutyId": s.ID},
+			})
+		}
+		more = r.More
+	} else {
+		var r struct {
+			Incidents []struct {
+				incident
+				Service ref `json:"service"`
+			} `json:"incidents"`
+			More bool `json:"more"`
+		}
+		u := fmt.Sprintf("%s/incidents?statuses%%5B%%5D=triggered&statuses%%5B%%5D=acknowledged&limit=%d&offset=%d", c.base, limit, offset)
+		if _, err := kit.GetJSON(vendor, "open incidents", u, c.headers, &r); err != nil {
+			return pdk.CollateOutput{}, err
+		}
+		var ids []string
+		for _, in := range r.Incidents {
+			ids = append(ids, in.Service.ID)
+		}
+		refs := entityRefs(dedup(ids))
+		for _, in := range r.Incidents {
+			out.Documents = append(out.Documents, pdk.SearchDocument{
+				ID: "incident:" + in.ID, Type: "incident", Title: fmt.Sprintf("#%d %s", in.Number, kit.Truncate(in.Title, 200)),
+				Text:     fmt.Sprintf("%s %s urgency PagerDuty incident on %s, opened %s.", in.Status, in.Urgency, in.Service.Summary, in.Created),
+				Location: in.HTMLURL, EntityRef: refs[in.Service.ID],
+				Fields: map[string]string{"status": in.Status, "urgency": in.Urgency, "service": in.Service.Summary,
+					"incidentNumber": strconv.Itoa(in.Number)},
+			})
+		}
+		more = r.More
+	}
+	switch {
+	case more:
+		out.Next = fmt.Sprintf("%s:%d", what, offset+limit)
+	case what == "services":
+		out.Next = "incidents:0"
+	}
+	return out, nil
+}
+
+// entityRefs maps PagerDuty service ids to the catalog entities annotated
+// with them. Without catalog access (not granted, or nothing visible to a
+// system call) documents simply name no entity.
+func entityRefs(ids []string) map[string]string {
+	refs := map[string]string{}
+	if len(ids) == 0 {
+		return refs
+	}
+	anyIDs := make([]any, len(ids))
+	for i, id := range ids {
+		anyIDs[i] = id
+	}
+	p, err := pdk.CatalogQuery(pdk.Query{Filter: map[string]any{"metadata.annotations." + annServiceID: map[string]any{"$in": anyIDs}}, Limit: 500})
+	if err != nil {
+		return refs
+	}
+	for _, e := range p.Items {
+		if id := e.Metadata.Annotations[annServiceID]; id != "" {
+			if _, dup := refs[id]; !dup {
+				refs[id] = e.Ref()
+			}
+		}
+	}
+	return refs
 }
 
 func main() {}

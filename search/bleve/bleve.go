@@ -1,6 +1,10 @@
 // Package bleve is the embedded search.Index: a bleve/v2 (scorch) index in
-// the data directory, the default backend. It owns the index mapping and the
-// translation of search queries and conditions into bleve queries.
+// the data directory, the default backend. It owns the index mapping, the
+// expansion of query words against the term dictionary, and the search
+// itself: a bitmap engine over scorch's segments (engine.go: match sets,
+// totals and facets as roaring bitmaps, scoring of the matched documents
+// only) and, as its reference in tests and for other index types, the same
+// query through bleve's searchers.
 //
 // It imports only search and catalog; it must never import web, a catalog
 // store or another backend.
@@ -22,6 +26,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -34,8 +39,9 @@ const Dir = "search.bleve"
 
 // Index is the embedded index.
 type Index struct {
-	path string
-	ix   bv.Index
+	path    string
+	ix      bv.Index
+	rebuilt bool
 }
 
 var _ search.Index = (*Index)(nil)
@@ -51,13 +57,36 @@ func Open(ctx context.Context, dataDir string) (*Index, error) {
 // lockWait bounds the wait for another process's lock on the index.
 const lockWait = "2s"
 
+// mappingVersion names the index mapping; an index written with another is
+// dropped and recreated empty on open (the caller reindexes an empty index).
+const mappingVersion = "2"
+
+var mappingKey = []byte("portico_mapping")
+
 // OpenPath opens (creating if needed) the index at path. One process at a
-// time may hold it: a second gets an error after a short wait.
+// time may hold it: a second gets an error after a short wait. An index of
+// an older mapping is recreated empty (Rebuilt reports it).
 func OpenPath(_ context.Context, path string) (*Index, error) {
 	cfg := map[string]any{"bolt_timeout": lockWait}
 	ix, err := bv.OpenUsing(path, cfg)
+	rebuilt := false
+	if err == nil {
+		if v, gerr := ix.GetInternal(mappingKey); gerr != nil || string(v) != mappingVersion {
+			_ = ix.Close()
+			if err := os.RemoveAll(path); err != nil {
+				return nil, fmt.Errorf("bleve index %s: remove index of an older mapping: %w", path, err)
+			}
+			rebuilt = true
+			err = bv.ErrorIndexPathDoesNotExist
+		}
+	}
 	if errors.Is(err, bv.ErrorIndexPathDoesNotExist) {
 		ix, err = bv.NewUsing(path, newMapping(), bv.Config.DefaultIndexType, bv.Config.DefaultKVStore, cfg)
+		if err == nil {
+			if err = ix.SetInternal(mappingKey, []byte(mappingVersion)); err != nil {
+				_ = ix.Close()
+			}
+		}
 	}
 	if err != nil {
 		if strings.Contains(err.Error(), "timeout") {
@@ -65,8 +94,12 @@ func OpenPath(_ context.Context, path string) (*Index, error) {
 		}
 		return nil, fmt.Errorf("bleve index %s: %w", path, err)
 	}
-	return &Index{path: path, ix: ix}, nil
+	return &Index{path: path, ix: ix, rebuilt: rebuilt}, nil
 }
+
+// Rebuilt reports whether Open found an index of an older mapping and
+// recreated it empty.
+func (x *Index) Rebuilt() bool { return x.rebuilt }
 
 // Describe implements search.Index.
 func (x *Index) Describe() string { return "bleve " + x.path }
@@ -74,16 +107,20 @@ func (x *Index) Describe() string { return "bleve " + x.path }
 // Close implements search.Index.
 func (x *Index) Close() error { return x.ix.Close() }
 
-// Field names inside the bleve documents.
+// Field names inside the bleve documents. Words are searched in one field,
+// `all`, where the name's words are repeated nameRepeat times and the
+// title's titleRepeat times: term frequency carries the field weight
+// (name > title > text, keywords), so a query word costs one posting list
+// per dictionary term instead of one per field.
 const (
-	fName     = "name"
-	fTitle    = "title"
-	fText     = "text"
-	fKeywords = "keywords"
-	fExact    = "name_exact"
-	fAll      = "all" // name, title, text and keywords together: typo and prefix matching
-	fHas      = "f_has"
-	fSrc      = "src"
+	fExact = "name_exact"
+	fAll   = "all"
+	fHas   = "f_has"
+	fLacks = "f_lacks" // the filter fields a document has no value for
+	fSrc   = "src"
+
+	nameRepeat  = 3
+	titleRepeat = 2
 )
 
 func newMapping() mapping.IndexMapping {
@@ -112,15 +149,15 @@ func newMapping() mapping.IndexMapping {
 		f.DocValues = false
 		return f
 	}
-	for _, name := range []string{fName, fTitle, fText, fKeywords, fAll} {
-		dm.AddFieldMappingsAt(name, text("words"))
-	}
+	dm.AddFieldMappingsAt(fAll, text("words"))
 	dm.AddFieldMappingsAt(fExact, text("exact"))
-	for _, field := range append(search.FilterFields, "has") {
+	for _, field := range search.FilterFields {
 		f := text(keyword.Name)
 		f.DocValues = true // facets
 		dm.AddFieldMappingsAt("f_"+field, f)
 	}
+	dm.AddFieldMappingsAt(fHas, text(keyword.Name)) // Exists conditions only: no doc values
+	dm.AddFieldMappingsAt(fLacks, text(keyword.Name))
 	src := bv.NewTextFieldMapping()
 	src.Index = false
 	src.Store = true
@@ -137,10 +174,19 @@ func body(d search.Document) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := map[string]any{
-		fName: d.Name, fTitle: d.Title, fText: d.Text, fKeywords: d.Keywords,
-		fExact: d.Name, fSrc: string(src), fAll: d.Name + " " + d.Title + " " + d.Text + " " + d.Keywords,
+	var all strings.Builder
+	for range nameRepeat {
+		all.WriteString(d.Name)
+		all.WriteByte(' ')
 	}
+	for range titleRepeat {
+		all.WriteString(d.Title)
+		all.WriteByte(' ')
+	}
+	all.WriteString(d.Text)
+	all.WriteByte(' ')
+	all.WriteString(d.Keywords)
+	m := map[string]any{fExact: d.Name, fSrc: string(src), fAll: all.String()}
 	fv := search.FilterValues(d)
 	has := make([]string, 0, len(fv))
 	for field, vs := range fv {
@@ -149,6 +195,13 @@ func body(d search.Document) (map[string]any, error) {
 	}
 	sort.Strings(has)
 	m[fHas] = has
+	lacks := make([]string, 0, len(search.FilterFields))
+	for _, field := range search.FilterFields {
+		if len(fv[field]) == 0 {
+			lacks = append(lacks, field)
+		}
+	}
+	m[fLacks] = lacks
 	return m, nil
 }
 
@@ -229,6 +282,68 @@ func (x *Index) Count(context.Context) (int, error) {
 	return int(n), nil
 }
 
+// query builds the whole query: the term's words (expanded against the term
+// dictionary), the filter applied without scoring.
+func (x *Index) query(term string, cond search.Cond) (query.Query, error) {
+	words := len(search.Words(term)) > 0
+	if !words && cond.All == nil && cond.Any == nil && cond.Not == nil && cond.Field == "" && !cond.None {
+		return bv.NewMatchAllQuery(), nil
+	}
+	adv, err := x.ix.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("bleve index: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("bleve index: reader: %w", err)
+	}
+	defer r.Close()
+	filter, err := condQuery(r, cond)
+	if err != nil {
+		return nil, fmt.Errorf("bleve index: filter: %w", err)
+	}
+	_, noFilter := filter.(*query.MatchAllQuery)
+	if !words {
+		// The filter alone: its own postings lead (a filtered MatchAll would
+		// visit every document).
+		return bv.NewConjunctionQuery(bv.NewMatchAllQuery(), filter), nil
+	}
+	main, err := termQuery(r, term)
+	if err != nil {
+		return nil, fmt.Errorf("bleve index: expand %q: %w", term, err)
+	}
+	if noFilter {
+		return main, nil
+	}
+	// The filter only selects: it is checked on the term's candidates
+	// (advancing its own postings) and never scored.
+	b := bv.NewBooleanQuery()
+	b.AddMust(main)
+	b.AddFilter(filter)
+	return b, nil
+}
+
+// searchSnapshot runs q with the bitmap engine (engine.go) on the current
+// scorch snapshot; ok is false for another index type (bleve's searchers
+// then answer).
+func (x *Index) searchSnapshot(q search.Query, cond search.Cond) (search.Result, bool, error) {
+	adv, err := x.ix.Advanced()
+	if err != nil {
+		return search.Result{}, false, fmt.Errorf("bleve index: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return search.Result{}, false, fmt.Errorf("bleve index: reader: %w", err)
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return search.Result{}, false, nil
+	}
+	res, err := searchBitmaps(snap, q, cond)
+	return res, true, err
+}
+
 // Search implements search.Index.
 func (x *Index) Search(ctx context.Context, q search.Query) (search.Result, error) {
 	cond, err := search.QueryCond(q)
@@ -243,11 +358,19 @@ func (x *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	if q.Offset < 0 {
 		return search.Result{}, catalog.Inputf("search offset %d must not be negative", q.Offset)
 	}
-	main := termQuery(q.Term)
-	filter := condQuery(cond)
-	var full query.Query = main
-	if _, all := filter.(*query.MatchAllQuery); !all {
-		full = bv.NewConjunctionQuery(main, filter)
+	if res, ok, err := x.searchSnapshot(q, cond); ok || err != nil {
+		return res, err
+	}
+	return x.searchBleve(ctx, q, cond)
+}
+
+// searchBleve runs q with bleve's searchers and collector: the reference
+// the bitmap engine is tested against (same matches, totals and facets), and
+// the path for an index that is not scorch's.
+func (x *Index) searchBleve(ctx context.Context, q search.Query, cond search.Cond) (search.Result, error) {
+	full, err := x.query(q.Term, cond)
+	if err != nil {
+		return search.Result{}, err
 	}
 	req := bv.NewSearchRequestOptions(full, search.ClampLimit(q.Limit), q.Offset, false)
 	req.Fields = []string{fSrc}
@@ -278,12 +401,7 @@ func (x *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 					counts = append(counts, catalog.FacetCount{Value: t.Term, Count: t.Count})
 				}
 			}
-			sort.SliceStable(counts, func(i, j int) bool {
-				if counts[i].Count != counts[j].Count {
-					return counts[i].Count > counts[j].Count
-				}
-				return counts[i].Value < counts[j].Value
-			})
+			sortFacets(counts)
 			out.Facets[f] = counts
 		}
 	}

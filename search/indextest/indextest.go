@@ -35,10 +35,13 @@ func Run(t *testing.T, open Open) {
 		{"PrefixAsYouType", testPrefix},
 		{"ExactNameFirst", testExactFirst},
 		{"AllWordsMatch", testAllWords},
+		{"TypeAhead", testTypeAhead},
+		{"OwnerAndKindFilters", testOwnerKindFilters},
 		{"FilterOracle", testFilterOracle},
 		{"PagingAndTotals", testPaging},
 		{"Facets", testFacets},
 		{"TypesAndDeleteType", testTypes},
+		{"ReplaceTypeAndPluginDocuments", testReplaceType},
 		{"UnsupportedConditions", testUnsupported},
 	}
 	for _, tc := range tests {
@@ -230,6 +233,74 @@ func testAllWords(t *testing.T, ix search.Index) {
 	}
 }
 
+// testTypeAhead types "pagerduty" one letter at a time, and with a typo on
+// the way: from the third letter every keystroke keeps finding the PagerDuty
+// documents, and the one named exactly so ranks first once the word is whole.
+func testTypeAhead(t *testing.T, ix search.Index) {
+	upsert(t, ix,
+		Doc("Component", "pagerduty", "PagerDuty", "Incident paging plugin"),
+		Doc("Component", "pagerduty-bridge", "PagerDuty bridge", "Forwards alerts to PagerDuty"),
+		Doc("Component", "pager", "Pager", "Legacy pager gateway"),
+		Doc("Component", "payments", "Payments", "Takes money"),
+		Doc("Resource", "page-cache", "Page cache", "Caches pages"),
+	)
+	for _, prefix := range []string{"pag", "page", "pager", "pagerd", "pagerdu", "pagerdut", "pagerduty"} {
+		got := names(find(t, ix, search.Query{Term: prefix}))
+		if !contains(got, "pagerduty") || !contains(got, "pagerduty-bridge") {
+			t.Errorf("%q: %v, want both PagerDuty documents", prefix, got)
+		}
+		if contains(got, "payments") {
+			t.Errorf("%q: %v matches payments", prefix, got)
+		}
+	}
+	if got := names(find(t, ix, search.Query{Term: "pagerduty"})); len(got) == 0 || got[0] != "pagerduty" {
+		t.Errorf("pagerduty: %v, want the exact name first", got)
+	}
+	// A typo while typing (one of a 6+ letter prefix) still finds them.
+	for _, term := range []string{"pagrdu", "pagrduty", "pagerdyt"} {
+		if got := names(find(t, ix, search.Query{Term: term})); !contains(got, "pagerduty") || !contains(got, "pagerduty-bridge") {
+			t.Errorf("%q: %v, want both PagerDuty documents", term, got)
+		}
+	}
+	// Exact name first even when another name only extends it.
+	if got := names(find(t, ix, search.Query{Term: "pager"})); len(got) == 0 || got[0] != "pager" {
+		t.Errorf("pager: %v, want the exact name first", got)
+	}
+}
+
+// testOwnerKindFilters: a search term with the owner and kind filters of the
+// search page (filters[owner], filters[kind]) keeps exactly the matching
+// documents, totals included.
+func testOwnerKindFilters(t *testing.T, ix search.Index) {
+	upsert(t, ix,
+		Doc("Component", "pagerduty", "PagerDuty", "", owner("team-a")),
+		Doc("Component", "pagerduty-bridge", "PagerDuty bridge", "", owner("team-b")),
+		Doc("API", "pagerduty-api", "PagerDuty API", "", owner("team-a")),
+		Doc("Group", "pagerduty-admins", "PagerDuty admins", ""),
+		Doc("Component", "grafana", "Grafana", "", owner("team-a")),
+	)
+	for name, c := range map[string]struct {
+		f    catalog.Filter
+		want []string
+	}{
+		"owner":           {catalog.Eq("owner", "team-a"), []string{"pagerduty", "pagerduty-api"}},
+		"owner relation":  {catalog.Eq("owner", "group:default/team-a"), []string{"pagerduty", "pagerduty-api"}},
+		"kind":            {catalog.Eq("kind", "component"), []string{"pagerduty", "pagerduty-bridge"}},
+		"kinds":           {catalog.Eq("kind", "Component", "API"), []string{"pagerduty", "pagerduty-api", "pagerduty-bridge"}},
+		"owner and kind":  {catalog.AllOf(catalog.Eq("owner", "team-a"), catalog.Eq("kind", "api")), []string{"pagerduty-api"}},
+		"owner, no match": {catalog.Eq("owner", "team-z"), nil},
+	} {
+		for _, term := range []string{"pagerduty", "pagrduty", "pager"} {
+			res := find(t, ix, search.Query{Term: term, Filter: c.f})
+			got := names(res)
+			sort.Strings(got)
+			if strings.Join(got, ",") != strings.Join(c.want, ",") || res.Total != len(c.want) {
+				t.Errorf("%s, %q: %v (total %d), want %v", name, term, got, res.Total, c.want)
+			}
+		}
+	}
+}
+
 // corpus is a generated catalog for the filter oracle.
 func corpus(n int) []search.Document {
 	r := rand.New(rand.NewSource(42))
@@ -304,6 +375,9 @@ var OracleFilters = map[string]catalog.Filter{
 	"all":             catalog.AllOf(catalog.Eq("kind", "component"), catalog.Eq("spec.lifecycle", "production"), catalog.NotOf(catalog.Eq("metadata.tags", "java"))),
 	"permission-like": catalog.AnyOf(catalog.Eq("relations.ownedby", "group:default/team-a", "group:default/team-b"), catalog.NotOf(catalog.Eq("kind", "component", "api"))),
 	"case":            catalog.Eq("KIND", "COMPONENT"),
+	"not lifecycle":   catalog.NotOf(catalog.Eq("spec.lifecycle", "production", "experimental")), // some have none
+	"not owner":       catalog.NotOf(catalog.Eq("owner", "team-a")),
+	"not type or tag": catalog.AnyOf(catalog.NotOf(catalog.Eq("spec.type", "service")), catalog.NotOf(catalog.Exists("metadata.tags"))),
 }
 
 func testFilterOracle(t *testing.T, ix search.Index) {
@@ -419,6 +493,66 @@ func testTypes(t *testing.T, ix search.Index) {
 	}
 	if got := find(t, ix, search.Query{}); got.Total != 1 || got.Hits[0].Doc.Type != "techdocs" {
 		t.Fatalf("after DeleteType: %+v", got.Hits)
+	}
+}
+
+// testReplaceType: what the plugin collator needs of a backend — a type's
+// documents replaced as a set (more than one page of them), their fields
+// kept, other types untouched, and the types listed by a doctype facet.
+func testReplaceType(t *testing.T, ix search.Index) {
+	upsert(t, ix, Doc("Component", "payments", "Payments", ""))
+	pdoc := func(plugin, id, title string) search.Document {
+		return search.Document{Key: search.PluginKey(plugin, id), Type: search.PluginType(plugin), Title: title,
+			Location: "https://pd.example/" + id, EntityType: "incident", Fields: map[string]string{"status": "triggered", "id": id}}
+	}
+	var first []search.Document
+	for i := 0; i < 130; i++ {
+		first = append(first, pdoc("pagerduty", fmt.Sprintf("inc-%03d", i), fmt.Sprintf("Incident %d", i)))
+	}
+	if err := search.ReplaceType(ctx, ix, search.PluginType("pagerduty"), first); err != nil {
+		t.Fatal(err)
+	}
+	if err := search.ReplaceType(ctx, ix, search.PluginType("grafana"), []search.Document{pdoc("grafana", "d1", "Latency dashboard")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := find(t, ix, search.Query{Types: []string{"plugin:pagerduty"}}); got.Total != 130 {
+		t.Fatalf("after the first run: %d pagerduty documents", got.Total)
+	}
+	// The second run keeps 3 (one retitled) and adds 1: the other 127 go.
+	second := []search.Document{first[0], first[64], pdoc("pagerduty", "inc-129", "Incident 129 renamed"), pdoc("pagerduty", "inc-new", "Brand new")}
+	if err := search.ReplaceType(ctx, ix, search.PluginType("pagerduty"), second); err != nil {
+		t.Fatal(err)
+	}
+	keys, total := allKeys(t, ix, search.Query{Types: []string{"plugin:pagerduty"}})
+	want := []string{"plugin:pagerduty:inc-000", "plugin:pagerduty:inc-064", "plugin:pagerduty:inc-129", "plugin:pagerduty:inc-new"}
+	if strings.Join(keys, ",") != strings.Join(want, ",") || total != 4 {
+		t.Fatalf("after the second run: %v (total %d), want %v", keys, total, want)
+	}
+	res := find(t, ix, search.Query{Term: "renamed"})
+	if len(res.Hits) != 1 || res.Hits[0].Doc.Fields["status"] != "triggered" || res.Hits[0].Doc.Fields["id"] != "inc-129" ||
+		res.Hits[0].Doc.EntityType != "incident" {
+		t.Fatalf("renamed: %+v", res.Hits)
+	}
+	res = find(t, ix, search.Query{Limit: 1, Facets: []string{search.FieldDocType}})
+	types := map[string]int{}
+	for _, fc := range res.Facets[search.FieldDocType] {
+		types[fc.Value] = fc.Count
+	}
+	if types["plugin:pagerduty"] != 4 || types["plugin:grafana"] != 1 || types[search.TypeCatalog] != 1 || len(types) != 3 {
+		t.Fatalf("doctype facet = %v", types)
+	}
+	// An empty set removes the type; a wrong type is refused.
+	if err := search.ReplaceType(ctx, ix, search.PluginType("grafana"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := find(t, ix, search.Query{Types: []string{"plugin:grafana"}}); got.Total != 0 {
+		t.Fatalf("grafana after an empty run: %d", got.Total)
+	}
+	if err := search.ReplaceType(ctx, ix, search.PluginType("grafana"), []search.Document{pdoc("pagerduty", "x", "X")}); err == nil {
+		t.Fatal("a document of another type was accepted")
+	}
+	if n, _ := ix.Count(ctx); n != 5 {
+		t.Fatalf("Count = %d, want 5 (catalog 1, pagerduty 4)", n)
 	}
 }
 

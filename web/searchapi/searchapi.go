@@ -36,7 +36,8 @@ const (
 // Config configures the area.
 type Config struct {
 	Index search.Index
-	// Types are the registered document types (default: software-catalog).
+	// Types are the registered document types (default: software-catalog);
+	// plugins' types ("plugin:NAME") are always accepted.
 	Types []string
 	// Visible returns the reader's permission condition (nil: everything).
 	Visible func(c *fiber.Ctx) (catalog.Filter, error)
@@ -184,7 +185,7 @@ func (a *Area) ParseRequest(raw string) (Request, error) {
 		return Request{}, invalid("term is longer than %d characters", MaxTermLength)
 	}
 	for _, t := range req.Types {
-		if !contains(a.cfg.Types, t) {
+		if !contains(a.cfg.Types, t) && !search.IsPluginType(t) {
 			return Request{}, invalid("unknown type %q (registered: %s)", t, strings.Join(a.cfg.Types, ", "))
 		}
 	}
@@ -304,6 +305,12 @@ func DocumentJSON(d search.Document) map[string]any {
 	}
 	if d.Ref != "" {
 		m["authorization"] = map[string]any{"resourceRef": d.Ref}
+	}
+	// A plugin's extra fields (host-validated names never clash with ours).
+	for k, v := range d.Fields {
+		if _, taken := m[k]; !taken {
+			m[k] = v
+		}
 	}
 	return m
 }

@@ -114,9 +114,20 @@ func (e *Env) search(ctx context.Context, req []byte) (any, error) {
 		Term  string   `json:"term"`
 		Kinds []string `json:"kinds"`
 		Limit int      `json:"limit"`
+		// Types (added to ABI 1 with the collate export): document types
+		// to search; absent = catalog entities, as before.
+		Types []string `json:"types"`
 	}
 	if err := decode(req, &r); err != nil {
 		return nil, err
+	}
+	if len(r.Types) > maxSearchTypes {
+		return nil, errf(CodeInvalidArgument, "at most %d types", maxSearchTypes)
+	}
+	for _, t := range r.Types {
+		if t == "" || len(t) > 128 {
+			return nil, errf(CodeInvalidArgument, "type must be 1..128 bytes")
+		}
 	}
 	if r.Limit == 0 {
 		r.Limit = defSearchLimit
@@ -124,7 +135,7 @@ func (e *Env) search(ctx context.Context, req []byte) (any, error) {
 	if r.Limit < 1 || r.Limit > maxSearchLimit {
 		return nil, errf(CodeInvalidArgument, "limit must be 1..%d", maxSearchLimit)
 	}
-	res, err := e.Services.Search.Search(ctx, services.CallerFrom(ctx), services.SearchQuery{Term: r.Term, Kinds: r.Kinds, Limit: r.Limit})
+	res, err := e.Services.Search.Search(ctx, services.CallerFrom(ctx), services.SearchQuery{Term: r.Term, Kinds: r.Kinds, Limit: r.Limit, Types: r.Types})
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,7 @@ const (
 	defQueryLimit  = 100
 	maxSearchLimit = 100
 	defSearchLimit = 20
+	maxSearchTypes = 20
 	maxListLimit   = 1000
 	defListLimit   = 100
 )

@@ -27,6 +27,10 @@ func TestAnswerErrorDocuments(t *testing.T) {
 		{"secret not granted", e.secretGet, `{"abi":1,"name":"token"}`, CodePermissionDenied},
 		{"bad list limit", e.kvList, `{"abi":1,"limit":5000}`, CodeInvalidArgument},
 		{"bad log level", e.log, `{"abi":1,"level":"shout","message":"x"}`, CodeInvalidArgument},
+		{"search: too many types", (&Env{Plugin: "p", Grant: services.Grant{Search: true}, Services: mem.Set()}).search,
+			`{"abi":1,"term":"x","types":[` + strings.TrimSuffix(strings.Repeat(`"t",`, maxSearchTypes+1), ",") + `]}`, CodeInvalidArgument},
+		{"search: empty type", (&Env{Plugin: "p", Grant: services.Grant{Search: true}, Services: mem.Set()}).search,
+			`{"abi":1,"term":"x","types":[""]}`, CodeInvalidArgument},
 		{"panicking handler", func(context.Context, []byte) (any, error) { panic("boom") }, `{"abi":1}`, CodeInternal},
 	} {
 		t.Run(c.name, func(t *testing.T) {
