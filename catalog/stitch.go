@@ -28,6 +28,11 @@ type StitchInput struct {
 	Errors []ProcessingError
 	// Orphan adds the backstage.io/orphan: "true" annotation.
 	Orphan bool
+	// Body, when set, is BodyJSON(Entity): the final JSON is then spliced
+	// from it (uid and etag into metadata, relations and status appended)
+	// instead of encoding the entity a second time, when that gives the
+	// same bytes (no orphan annotation, no extra metadata keys).
+	Body []byte
 }
 
 // etagPlaceholder is written where the etag goes, hashed, then replaced by the
@@ -73,9 +78,14 @@ func stitch(in StitchInput) (final []byte, etag string, stitched *Entity, err er
 	if len(in.Errors) > 0 {
 		e.Status = &Status{Items: StatusItems(in.Errors)}
 	}
-	b, err := json.Marshal(&e)
+	b, ok, err := spliceFinal(in, &e)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("stitch %s: %w", in.Ref, err)
+	}
+	if !ok {
+		if b, err = json.Marshal(&e); err != nil {
+			return nil, "", nil, fmt.Errorf("stitch %s: %w", in.Ref, err)
+		}
 	}
 	sum := sha1.Sum(b)
 	etag = hex.EncodeToString(sum[:])
@@ -86,6 +96,54 @@ func stitch(in StitchInput) (final []byte, etag string, stitched *Entity, err er
 	}
 	copy(b[i+len(`"etag":"`):], etag) // same length as the placeholder
 	return b, etag, &e, nil
+}
+
+// spliceFinal builds json.Marshal(e) from in.Body when it can: e is
+// in.Entity with uid, the etag placeholder, relations and status set, whose
+// encoding differs from the body's only by "uid" and "etag" first in
+// metadata and "relations" and "status" last. With an orphan annotation or
+// extra metadata keys (encoded through a map, keys sorted) it reports false.
+func spliceFinal(in StitchInput, e *Entity) ([]byte, bool, error) {
+	body := in.Body
+	if body == nil || in.Orphan || len(e.Metadata.Extra) > 0 || e.Metadata.UID == "" || len(body) < 2 || body[len(body)-1] != '}' {
+		return nil, false, nil
+	}
+	head, err := json.Marshal(struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		UID        string `json:"uid"`
+		Etag       string `json:"etag"`
+	}{e.APIVersion, e.Kind, e.Metadata.UID, e.Metadata.Etag})
+	if err != nil {
+		return nil, false, err
+	}
+	// head is {"apiVersion":A,"kind":K,"uid":U,"etag":E}; the body starts
+	// with {"apiVersion":A,"kind":K,"metadata":{ .
+	i := bytes.Index(head, []byte(`,"uid":`))
+	prefix := append(append([]byte(nil), head[:i]...), `,"metadata":{`...)
+	if !bytes.HasPrefix(body, prefix) {
+		return nil, false, nil
+	}
+	out := make([]byte, 0, len(body)+len(head)+64*len(e.Relations)+16)
+	out = append(out, prefix...)
+	out = append(out, head[i+1:len(head)-1]...) // "uid":U,"etag":E
+	out = append(out, ',')
+	out = append(out, body[len(prefix):len(body)-1]...)
+	if len(e.Relations) > 0 {
+		rels, err := json.Marshal(e.Relations)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(append(out, `,"relations":`...), rels...)
+	}
+	if e.Status != nil {
+		st, err := json.Marshal(e.Status)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(append(out, `,"status":`...), st...)
+	}
+	return append(out, '}'), true, nil
 }
 
 // StitchRelations returns the relations of the entity ref: the rows whose

@@ -84,3 +84,66 @@ func TestBodyJSONAndErrors(t *testing.T) {
 		t.Fatalf("bad errors JSON decoded")
 	}
 }
+
+// The final JSON spliced from the body is byte for byte the entity encoded
+// whole, and so is its etag, whatever the entity carries.
+func TestStitchFromBodyMatchesEncoding(t *testing.T) {
+	ref := "component:default/x"
+	base := func() *Entity {
+		return &Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Component",
+			Metadata: Metadata{Name: "x", Namespace: "default", Title: `<b>&"quoted"</b> é`, Description: "line\nbreak\u2028",
+				Labels: map[string]string{"a": "1", "z": "<"}, Annotations: map[string]string{AnnotationManagedByLocation: "url:https://e/x.yaml"},
+				Tags: []string{"go", "<html>"}, Links: []Link{{URL: "https://e/?a=1&b=2", Title: "t"}}},
+			Spec: map[string]any{"type": "service", "owner": "group:default/team", "n": 3.5, "nested": map[string]any{"k": []any{"v", true, nil}}}}
+	}
+	rels := []RelationRow{{Source: ref, Type: "ownedBy", Target: "group:default/team"}, {Source: ref, Type: "dependsOn", Target: "resource:default/db"},
+		{Source: "group:default/team", Type: "ownerOf", Target: ref}}
+	errs := []ProcessingError{{Source: "url:https://e/x.yaml", Doc: 1, Name: "InputError", Message: "bad <field>"}}
+	cases := map[string]func() (*Entity, StitchInput){
+		"plain":     func() (*Entity, StitchInput) { return base(), StitchInput{} },
+		"relations": func() (*Entity, StitchInput) { return base(), StitchInput{Relations: rels} },
+		"errors":    func() (*Entity, StitchInput) { return base(), StitchInput{Relations: rels, Errors: errs} },
+		"orphan":    func() (*Entity, StitchInput) { return base(), StitchInput{Relations: rels, Orphan: true} },
+		"no uid":    func() (*Entity, StitchInput) { return base(), StitchInput{Relations: rels} },
+		"no spec":   func() (*Entity, StitchInput) { e := base(); e.Spec = nil; return e, StitchInput{} },
+		"extra keys": func() (*Entity, StitchInput) {
+			e := base()
+			e.Metadata.Extra = map[string]any{"zz": 1.0}
+			return e, StitchInput{}
+		},
+		"odd version": func() (*Entity, StitchInput) {
+			e := base()
+			e.APIVersion = `a"metadata":{/v1`
+			return e, StitchInput{Relations: rels}
+		},
+		"with status":  func() (*Entity, StitchInput) { e := base(); e.Status = &Status{}; return e, StitchInput{Errors: errs} },
+		"minimal meta": func() (*Entity, StitchInput) { e := base(); e.Metadata = Metadata{Name: "x"}; return e, StitchInput{} },
+	}
+	for name, mk := range cases {
+		e, in := mk()
+		in.Entity, in.Ref = e, ref
+		if name != "no uid" {
+			in.UID = "0191-uid"
+		}
+		want, wantEtag, err := Stitch(in)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if in.Body, err = BodyJSON(e); err != nil {
+			t.Fatal(err)
+		}
+		got, etag, err := Stitch(in)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if string(got) != string(want) || etag != wantEtag {
+			t.Errorf("%s: spliced\n%s\nwant\n%s", name, got, want)
+		}
+		c := *e
+		c.Metadata.UID, c.Metadata.Etag = in.UID, etagPlaceholder
+		fallback := name == "orphan" || name == "no uid" || name == "extra keys"
+		if _, spliced, _ := spliceFinal(in, &c); spliced == fallback {
+			t.Errorf("%s: spliced %v, want %v", name, spliced, !fallback)
+		}
+	}
+}

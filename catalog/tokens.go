@@ -57,6 +57,10 @@ func TokensWithOriginals(b []byte) (TokenSet, Originals) {
 type flattener struct {
 	ts   TokenSet
 	orig Originals // nil unless originals are wanted
+	// vals backs the first value of each key (most keys have one), so a
+	// key's value does not cost its own allocation; each key's slice is
+	// capped at its length, so a second value copies it out.
+	vals []string
 }
 
 func (f *flattener) run(b []byte) {
@@ -160,7 +164,16 @@ func (f *flattener) add(key, value string) {
 		return
 	}
 	lv := strings.ToLower(value)
-	f.ts[key] = append(f.ts[key], lv)
+	if vs := f.ts[key]; len(vs) > 0 {
+		f.ts[key] = append(vs, lv)
+	} else {
+		if len(f.vals) == cap(f.vals) {
+			f.vals = make([]string, 0, 32)
+		}
+		f.vals = append(f.vals, lv)
+		n := len(f.vals)
+		f.ts[key] = f.vals[n-1 : n : n]
+	}
 	// Most values are already lower case; only a differing spelling is kept
 	// (readers fall back to the lower-cased value), which saves a map per key.
 	if f.orig != nil && lv != value {
@@ -190,10 +203,11 @@ func dedupSorted(vs []string) []string {
 // stitches; encoding and decoding the final JSON again was a third of that).
 // Values of types JSON decoding never produces go through that round trip.
 func TokensOfEntity(e *Entity) (TokenSet, Originals) {
-	f := flattener{ts: TokenSet{}, orig: Originals{}}
+	m := &e.Metadata
+	keys := 12 + len(m.Labels) + len(m.Annotations) + 2*len(m.Tags) + 2*len(e.Spec) + min(len(e.Relations), 8)
+	f := flattener{ts: make(TokenSet, keys), orig: Originals{}}
 	f.add("apiversion", e.APIVersion)
 	f.add("kind", e.Kind)
-	m := &e.Metadata
 	if m.Title != "" {
 		f.add("metadata.title", m.Title)
 	}

@@ -20,9 +20,11 @@ const applyChunk = 2048
 // ApplyLocation replaces what one location produced, in one transaction. The
 // entities arrive part by part (Apply.Stream, or Entities cut into parts):
 // each part is planned, its relation rows written, then stitched and
-// written, while the stream reads the next. Entities stitched by an earlier
-// part whose incoming relations a later part (or a delete) changed are
-// stitched again at the end, as are orphans and kept bodies.
+// written, while the stream reads the next. Groups, domains, systems and
+// resources are stitched and written once at the end (see deferKinds);
+// other entities stitched by an earlier part whose incoming relations a
+// later part (or a delete) changed are stitched again at the end, as are
+// orphans and kept bodies.
 func (s *Store) ApplyLocation(ctx context.Context, a catalog.Apply) (catalog.ApplyResult, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -344,12 +346,16 @@ type stitchJob struct {
 }
 
 func (j *stitchJob) run(withBody bool) {
-	if withBody && j.body == nil {
-		if j.body, j.err = catalog.BodyJSON(j.entity); j.err != nil {
-			return
+	var body []byte // BodyJSON(j.entity), which the final JSON is spliced from
+	if withBody {
+		if j.body == nil {
+			if j.body, j.err = catalog.BodyJSON(j.entity); j.err != nil {
+				return
+			}
 		}
+		body = j.body
 	}
-	j.final, j.etag, j.tokens, j.orig, j.err = catalog.StitchTokens(catalog.StitchInput{Entity: j.entity, Ref: j.ref, UID: j.uid, Relations: j.rels, Errors: j.errs, Orphan: j.orphan})
+	j.final, j.etag, j.tokens, j.orig, j.err = catalog.StitchTokens(catalog.StitchInput{Entity: j.entity, Ref: j.ref, UID: j.uid, Relations: j.rels, Errors: j.errs, Orphan: j.orphan, Body: body})
 }
 
 func decodeBody(b []byte) (*catalog.Entity, error) {

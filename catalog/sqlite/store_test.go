@@ -22,6 +22,21 @@ func open(t *testing.T) catalog.Store {
 	return s
 }
 
+// storeWithLocation opens a store (closed when the test ends) with one url location.
+func storeWithLocation(t *testing.T, target string) (*sqlite.Store, catalog.Location) {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	l, err := s.AddLocation(context.Background(), catalog.Location{Type: "url", Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, l
+}
+
 func TestConformance(t *testing.T) {
 	storetest.Run(t, open)
 }
@@ -29,15 +44,7 @@ func TestConformance(t *testing.T) {
 // An identical re-apply writes no entity or relation row.
 func TestIdenticalApplyWritesNoRows(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/x.yaml"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, l := storeWithLocation(t, "https://example.com/x.yaml")
 	gen := storetest.Generate(7, 300)
 	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: gen}); err != nil {
 		t.Fatal(err)
@@ -151,5 +158,79 @@ func TestNewerSchemaRefused(t *testing.T) {
 	db.Close()
 	if _, err := sqlite.Open(ctx, dir); err == nil || !strings.Contains(err.Error(), "schema version 999") {
 		t.Fatalf("open of a newer schema: %v", err)
+	}
+}
+
+// Groups and systems that later parts point at are stitched once, at the end
+// of a streamed apply: every entity row is written once (no second stitch),
+// and their relations still hold every later part's rows.
+func TestStreamedTargetsWrittenOnce(t *testing.T) {
+	ctx := context.Background()
+	s, l := storeWithLocation(t, "https://example.com/w.yaml")
+	mk := func(kind, name string) *catalog.Entity {
+		return &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: kind, Metadata: catalog.Metadata{Name: name}}
+	}
+	var ps []catalog.Processed
+	for g := 0; g < 3; g++ {
+		ps = append(ps, catalog.Processed{Entity: mk("Group", "team-"+strconv.Itoa(g))})
+	}
+	ps = append(ps, catalog.Processed{Entity: mk("System", "sys")})
+	rows := 0
+	for c := 0; c < 20; c++ {
+		e := mk("Component", "svc-"+strconv.Itoa(c))
+		r, owner := e.Ref().String(), "group:default/team-"+strconv.Itoa(c%3)
+		ps = append(ps, catalog.Processed{Entity: e, Relations: []catalog.RelationRow{
+			{Source: r, Type: "ownedBy", Target: owner}, {Source: owner, Type: "ownerOf", Target: r},
+			{Source: r, Type: "partOf", Target: "system:default/sys"}, {Source: "system:default/sys", Type: "hasPart", Target: r}}})
+		rows += 4
+	}
+	stream := func(emit func([]catalog.Processed) error) (catalog.StreamEnd, error) {
+		for i := 0; i < len(ps); i += 3 {
+			if err := emit(ps[i:min(i+3, len(ps))]); err != nil {
+				return catalog.StreamEnd{}, err
+			}
+		}
+		return catalog.StreamEnd{}, nil
+	}
+	before := s.RowWrites()
+	res, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Stream: stream})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added != len(ps) {
+		t.Fatalf("apply: %+v, want %d added", res, len(ps))
+	}
+	if got, want := s.RowWrites()-before, int64(len(ps)+rows); got != want {
+		t.Fatalf("streamed apply wrote %d rows, want %d (each entity once, each relation once)", got, want)
+	}
+	for g := 0; g < 3; g++ {
+		rec, err := s.EntityByRef(ctx, "group:default/team-"+strconv.Itoa(g), catalog.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := rec.Entity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range e.Relations {
+			if r.Type == "ownerOf" {
+				n++
+			}
+		}
+		if want := len(ps[4:]) / 3; n < want || e.Metadata.UID == "" || e.Metadata.Etag == "" {
+			t.Fatalf("%s: %d ownerOf relations (want >= %d), uid %q etag %q", e.Ref(), n, want, e.Metadata.UID, e.Metadata.Etag)
+		}
+	}
+	rec, err := s.EntityByRef(ctx, "system:default/sys", catalog.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := rec.Entity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sys.Relations) != 20 {
+		t.Fatalf("system relations: %d, want 20", len(sys.Relations))
 	}
 }
