@@ -1,6 +1,9 @@
 package catalog
 
-import "fmt"
+import (
+	"fmt"
+	"net/http"
+)
 
 // The error types below are the ones a caller branches on. web maps them to
 // HTTP statuses and Backstage's error names in exactly one place.
@@ -42,3 +45,28 @@ func Conflictf(format string, args ...any) error {
 
 // Inputf returns an InputError with a formatted message.
 func Inputf(format string, args ...any) error { return inputErrorf(format, args...) }
+
+// ErrorNameForStatus is Backstage's error name for an HTTP status, for an
+// answer that carries no typed error (a status the server framework produced
+// itself, or a response without Backstage's error body); "Error" otherwise.
+func ErrorNameForStatus(code int) string {
+	switch code {
+	case http.StatusBadRequest:
+		return "InputError"
+	case http.StatusUnauthorized:
+		return "AuthenticationError"
+	case http.StatusForbidden:
+		return "NotAllowedError"
+	case http.StatusNotFound:
+		return "NotFoundError"
+	case http.StatusConflict:
+		return "ConflictError"
+	case http.StatusRequestEntityTooLarge:
+		return "PayloadTooLargeError"
+	case http.StatusNotImplemented:
+		return "NotImplementedError"
+	case http.StatusServiceUnavailable:
+		return "ServiceUnavailableError"
+	}
+	return "Error"
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/portico-dev/portico/catalog"
 )
 
 // Error is a failed API call: the server's Backstage-style error body
@@ -52,23 +54,7 @@ func errorFromResponse(method, u string, resp *http.Response) error {
 		e.Name, e.Message = body.Error.Name, body.Error.Message
 		return e
 	}
-	e.Name = nameForStatus(resp.StatusCode)
+	e.Name = catalog.ErrorNameForStatus(resp.StatusCode)
 	e.Message = http.StatusText(resp.StatusCode)
 	return e
-}
-
-func nameForStatus(code int) string {
-	switch code {
-	case http.StatusBadRequest:
-		return "InputError"
-	case http.StatusUnauthorized:
-		return "AuthenticationError"
-	case http.StatusForbidden:
-		return "NotAllowedError"
-	case http.StatusNotFound:
-		return "NotFoundError"
-	case http.StatusConflict:
-		return "ConflictError"
-	}
-	return "Error"
 }

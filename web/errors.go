@@ -68,33 +68,9 @@ func StatusOf(err error) (status int, name string) {
 	case errors.As(err, &coded):
 		return coded.HTTPStatus()
 	case errors.As(err, &fe):
-		return fe.Code, nameForStatus(fe.Code)
+		return fe.Code, catalog.ErrorNameForStatus(fe.Code)
 	}
 	return http.StatusInternalServerError, "Error"
-}
-
-// nameForStatus gives the Backstage error name for a status Fiber produced
-// itself (body too large, bad method…).
-func nameForStatus(code int) string {
-	switch code {
-	case http.StatusBadRequest:
-		return "InputError"
-	case http.StatusUnauthorized:
-		return "AuthenticationError"
-	case http.StatusForbidden:
-		return "NotAllowedError"
-	case http.StatusNotFound:
-		return "NotFoundError"
-	case http.StatusConflict:
-		return "ConflictError"
-	case http.StatusRequestEntityTooLarge:
-		return "PayloadTooLargeError"
-	case http.StatusNotImplemented:
-		return "NotImplementedError"
-	case http.StatusServiceUnavailable:
-		return "ServiceUnavailableError"
-	}
-	return "Error"
 }
 
 func errorHandler(log *slog.Logger) fiber.ErrorHandler {
