@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -11,23 +9,10 @@ import (
 	"github.com/portico-dev/portico/catalog/storetest"
 )
 
-// benchN is the catalog size of the benchmarks: 100,000 unless
-// PORTICO_BENCH_ENTITIES says otherwise (e.g. 1000000).
-func benchN(b *testing.B) int {
-	if v := os.Getenv("PORTICO_BENCH_ENTITIES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			b.Fatalf("PORTICO_BENCH_ENTITIES=%q: want a positive integer", v)
-		}
-		return n
-	}
-	return 100_000
-}
-
 // BenchmarkApply ingests N generated entities through one location in one
 // Apply, then re-applies the same input (which must write nothing).
 func BenchmarkApply(b *testing.B) {
-	n := benchN(b)
+	n := storetest.BenchSize(b, "PORTICO_BENCH_ENTITIES")
 	ents := storetest.Generate(1, n)
 	ctx := context.Background()
 	for b.Loop() {
@@ -68,7 +53,7 @@ func BenchmarkApply(b *testing.B) {
 
 // BenchmarkReads measures the read battery of issue #2 on N entities.
 func BenchmarkReads(b *testing.B) {
-	n := benchN(b)
+	n := storetest.BenchSize(b, "PORTICO_BENCH_ENTITIES")
 	ctx := context.Background()
 	s := openTest(b)
 	l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/bench.yaml"})

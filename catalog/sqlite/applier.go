@@ -195,15 +195,9 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 	}
 	full, jobs = ap.deferTargets(full, jobs)
 	for i, w := range full {
-		j := jobs[i]
-		var err error
-		if j.rels, err = ap.incoming(w.Ref); err != nil {
+		if err := ap.readyToStitch(jobs[i], w); err != nil {
 			return err
 		}
-		if j.errs, err = catalog.DecodeErrors(w.Errors); err != nil {
-			return err
-		}
-		delete(ap.marked, w.Ref) // stitched with every row written so far
 	}
 	// Stitching (JSON and tokens) runs on the other cores while this one
 	// writes the previous part's entity rows: SQLite has one writer.
@@ -271,25 +265,31 @@ func (ap *applier) writeDeferred() error {
 			d := &part[i]
 			d.w.Processed = &d.p
 			full[i], jobs[i] = &d.w, d.j
-			var err error
-			if d.j.rels, err = ap.incoming(d.w.Ref); err != nil {
+			if err := ap.readyToStitch(d.j, &d.w); err != nil {
 				return err
 			}
-			if d.j.errs, err = catalog.DecodeErrors(d.w.Errors); err != nil {
-				return err
-			}
-			delete(ap.marked, d.w.Ref)
 		}
 		parallel(len(jobs), func(i int) { jobs[i].run(true) })
-		done := make(chan struct{})
-		close(done)
-		ap.pending = &stitchedPart{full: full, jobs: jobs, done: done}
-		if err := ap.flush(); err != nil {
+		if err := ap.writeRows(full, jobs); err != nil {
 			return err
 		}
 		clear(part) // written: let the entities go
 	}
 	ap.deferred = nil
+	return nil
+}
+
+// readyToStitch gives j the incoming rows and errors of w's entity; w counts
+// as stitched with every row written so far, so its mark goes.
+func (ap *applier) readyToStitch(j *stitchJob, w *catalog.EntityWrite) error {
+	var err error
+	if j.rels, err = ap.incoming(w.Ref); err != nil {
+		return err
+	}
+	if j.errs, err = catalog.DecodeErrors(w.Errors); err != nil {
+		return err
+	}
+	delete(ap.marked, w.Ref)
 	return nil
 }
 
@@ -308,7 +308,11 @@ func (ap *applier) flush() error {
 	}
 	<-p.done
 	ap.pending = nil
-	full, jobs := p.full, p.jobs
+	return ap.writeRows(p.full, p.jobs)
+}
+
+// writeRows writes the entity rows of stitched writes and stages their docs.
+func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) error {
 	docs := make([]postings.Doc, 0, len(jobs))
 	for i, w := range full {
 		j := jobs[i]

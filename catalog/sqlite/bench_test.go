@@ -15,18 +15,6 @@ import (
 	"github.com/portico-dev/portico/catalog/storetest"
 )
 
-// benchN is the catalog size: PORTICO_BENCH_N, default 100,000.
-func benchN(b *testing.B) int {
-	if v := os.Getenv("PORTICO_BENCH_N"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			b.Fatalf("PORTICO_BENCH_N=%q: want a positive integer", v)
-		}
-		return n
-	}
-	return 100_000
-}
-
 // benchStore ingests n entities into a fresh store. With PORTICO_BENCH_DIR
 // set, BenchmarkQuery reuses the store found there (BenchmarkApply fills it),
 // so a million-entity read battery does not re-ingest.
@@ -76,7 +64,7 @@ func benchStore(b *testing.B, n int, reuse bool) (*sqlite.Store, string, time.Du
 
 // BenchmarkApply ingests n generated entities from one location in one Apply.
 func BenchmarkApply(b *testing.B) {
-	n := benchN(b)
+	n := storetest.BenchSize(b, "PORTICO_BENCH_N")
 	for i := 0; i < b.N; i++ {
 		s, dir, took := benchStore(b, n, false)
 		b.ReportMetric(float64(n)/took.Seconds(), "entities/s")
@@ -98,7 +86,7 @@ func BenchmarkApply(b *testing.B) {
 // BenchmarkQuery measures the read battery on a store of n entities and
 // reports p50/p99 per operation.
 func BenchmarkQuery(b *testing.B) {
-	n := benchN(b)
+	n := storetest.BenchSize(b, "PORTICO_BENCH_N")
 	s, _, _ := benchStore(b, n, true)
 	defer s.Close()
 	ctx := context.Background()

@@ -2,9 +2,25 @@ package storetest
 
 import (
 	"math/rand"
+	"os"
+	"strconv"
+	"testing"
 
 	"github.com/portico-dev/portico/catalog"
 )
+
+// BenchSize is a benchmark's catalog size: the positive integer in the
+// environment variable env, 100,000 when it is unset.
+func BenchSize(b *testing.B, env string) int {
+	if v := os.Getenv(env); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("%s=%q: want a positive integer", env, v)
+		}
+		return n
+	}
+	return 100_000
+}
 
 // Generate returns n varied, deterministic entities (kinds, namespaces, mixed
 // case values, tags, labels, annotations, missing fields, relations) for

@@ -50,17 +50,16 @@ type walker struct {
 	cache map[int]*group
 
 	// sorted is the match materialised in walk order, when that is cheaper
-	// than walking the order's groups (see sortMatch); built once per walker.
-	sorted    []sortedItem
-	sortedSet bool
+	// than walking the order's groups (see sortMatch); built once per walker,
+	// nil until then.
+	sorted []sortedItem
 }
 
 // sortedItem is one matching entity with the order value it sorts by.
 type sortedItem struct {
-	id      uint32
-	g       *group // value and missing only
-	ref     string
-	missing bool
+	id  uint32
+	g   *group // value and missing only
+	ref string
 }
 
 func (ix *Index) newWalker(req *PageRequest) *walker {
@@ -231,8 +230,8 @@ const (
 // key with many values (sorting a team's entities by name) visits thousands
 // of groups to fill one page, while sorting a few thousand entities is cheap.
 func (w *walker) sortMatch(need int) bool {
-	if w.sortedSet {
-		return w.sorted != nil
+	if w.sorted != nil {
+		return true
 	}
 	if w.req.OrderKey == "" || w.ngrp < 2 || walkMode == walkGroups {
 		return false
@@ -261,7 +260,6 @@ func (w *walker) sortMatch(need int) bool {
 // that value (ascending, or descending with Desc), those without it last
 // (unless excluded), ties by ref.
 func (w *walker) buildSorted() {
-	w.sortedSet = true
 	docs := w.ix.docs
 	items := make([]sortedItem, 0, w.req.Match.GetCardinality())
 	groups := map[string]*group{}
@@ -269,7 +267,7 @@ func (w *walker) buildSorted() {
 	it := w.req.Match.Iterator()
 	for it.HasNext() {
 		id := it.Next()
-		item := sortedItem{id: id, ref: docs[id].ref, g: missing, missing: true}
+		item := sortedItem{id: id, ref: docs[id].ref, g: missing}
 		if w.key != nil {
 			if v, ok := w.chosenValue(id); ok {
 				g := groups[v]
@@ -277,27 +275,24 @@ func (w *walker) buildSorted() {
 					g = &group{value: v}
 					groups[v] = g
 				}
-				item.g, item.missing = g, false
+				item.g = g
 			}
 		}
-		if item.missing && w.req.ExcludeMissing {
+		if item.g.missing && w.req.ExcludeMissing {
 			continue
 		}
 		items = append(items, item)
 	}
-	sort.Slice(items, func(i, j int) bool { return w.before(&items[i], items[j].missing, items[j].g.value, items[j].ref) })
-	if items == nil {
-		items = []sortedItem{}
-	}
-	w.sorted = items
+	sort.Slice(items, func(i, j int) bool { return w.before(&items[i], items[j].g.missing, items[j].g.value, items[j].ref) })
+	w.sorted = items // never nil: made with a capacity
 }
 
 // before reports whether a sorts strictly before the position (missing, value, ref).
 func (w *walker) before(a *sortedItem, missing bool, value, ref string) bool {
-	if a.missing != missing {
-		return !a.missing
+	if a.g.missing != missing {
+		return !a.g.missing
 	}
-	if !a.missing && a.g.value != value {
+	if !a.g.missing && a.g.value != value {
 		if w.req.Desc {
 			return a.g.value > value
 		}
@@ -338,7 +333,7 @@ func (w *walker) walkSorted(p *catalog.Position, forward bool, fn func(id uint32
 
 // at reports whether a is exactly at the position.
 func (w *walker) at(a *sortedItem, p *catalog.Position) bool {
-	return a.missing == p.Missing && (a.missing || a.g.value == p.Value) && a.ref == p.Ref
+	return a.g.missing == p.Missing && (a.g.missing || a.g.value == p.Value) && a.ref == p.Ref
 }
 
 // chosenValue is the order value id sorts by: its smallest (asc) or largest
