@@ -66,11 +66,11 @@ func (p *Plugin) Collate(ctx context.Context, cursor string) (*CollatePage, erro
 	if !p.grant.Collate {
 		return nil, &CallError{Plugin: p.Name(), Export: "collate", Kind: ErrPermission, Detail: "collate not granted to plugin " + p.Name()}
 	}
-	in := map[string]any{"collate": map[string]any{"limit": CollatePageLimit}}
+	req := map[string]any{"limit": CollatePageLimit}
 	if cursor != "" {
-		in["collate"].(map[string]any)["cursor"] = cursor
+		req["cursor"] = cursor
 	}
-	b, err := p.Input(ctx, in)
+	b, err := p.Input(ctx, map[string]any{"collate": req})
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: collate input: %w", p.Name(), err)
 	}

@@ -204,11 +204,20 @@ func TypesCond(types []string) Cond {
 	return Cond{Field: FieldDocType, Op: CondIn, Values: vs}
 }
 
-// QueryCond is the whole condition of q: its types and its filter.
+// QueryCond checks q (its facets and offset) and returns its whole
+// condition: its types and its filter. Every Index's Search starts with it.
 func QueryCond(q Query) (Cond, error) {
 	c, err := Translate(q.Filter)
 	if err != nil {
 		return Cond{}, err
+	}
+	for _, f := range q.Facets {
+		if err := ValidFacet(f); err != nil {
+			return Cond{}, err
+		}
+	}
+	if q.Offset < 0 {
+		return Cond{}, catalog.Inputf("search offset %d must not be negative", q.Offset)
 	}
 	return Simplify(Cond{All: []Cond{TypesCond(q.Types), c}}), nil
 }

@@ -248,16 +248,14 @@ func ReplaceType(ctx context.Context, idx Index, docType string, docs []Document
 		}
 		keep[docs[i].Key] = true
 	}
-	if len(docs) > 0 {
-		if err := idx.Upsert(ctx, docs); err != nil {
-			return fmt.Errorf("replace %s: %w", docType, err)
-		}
-	}
 	if len(docs) == 0 {
 		if err := idx.DeleteType(ctx, docType); err != nil {
 			return fmt.Errorf("replace %s: %w", docType, err)
 		}
 		return nil
+	}
+	if err := idx.Upsert(ctx, docs); err != nil {
+		return fmt.Errorf("replace %s: %w", docType, err)
 	}
 	stale, err := typeKeys(ctx, idx, docType, keep)
 	if err != nil {
@@ -326,21 +324,10 @@ func (c *PluginCollator) logger() *slog.Logger {
 // (a plugin never collated is due) and prunes departed plugins. A failing
 // plugin is logged and retried at its next period; the others go on.
 func (c *PluginCollator) RunDue(ctx context.Context, now time.Time) {
-	c.mu.Lock()
-	if c.last == nil {
-		c.last = map[string]time.Time{}
-	}
-	c.mu.Unlock()
 	for _, p := range c.Source.Collators() {
-		c.mu.Lock()
-		last, ok := c.last[p.Name]
-		c.mu.Unlock()
-		if ok && now.Sub(last) < p.Every {
+		if !c.due(p, now) {
 			continue
 		}
-		c.mu.Lock()
-		c.last[p.Name] = now
-		c.mu.Unlock()
 		n, err := c.CollatePlugin(ctx, p.Name)
 		if ctx.Err() != nil {
 			return
@@ -354,6 +341,21 @@ func (c *PluginCollator) RunDue(ctx context.Context, now time.Time) {
 	if err := c.Prune(ctx); err != nil && ctx.Err() == nil {
 		c.logger().Warn("prune plugin search documents", "err", err)
 	}
+}
+
+// due reports whether p's period has passed since its last run and, if so,
+// records now as its last run.
+func (c *PluginCollator) due(p CollatingPlugin, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if last, ok := c.last[p.Name]; ok && now.Sub(last) < p.Every {
+		return false
+	}
+	if c.last == nil {
+		c.last = map[string]time.Time{}
+	}
+	c.last[p.Name] = now
+	return true
 }
 
 // Run calls RunDue every Tick until ctx ends.

@@ -136,6 +136,16 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// commit writes lf and then removes the store directories it no longer
+// names: every change of the lockfile goes through it.
+func (m *Manager) commit(lf *LockFile) error {
+	if err := m.writeLock(lf); err != nil {
+		return err
+	}
+	m.gc(lf)
+	return nil
+}
+
 // gc removes store directories no lock entry (or pending upgrade) names.
 func (m *Manager) gc(lf *LockFile) {
 	keep := map[string]bool{}

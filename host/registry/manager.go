@@ -261,10 +261,9 @@ func (m *Manager) Install(ctx context.Context, req Request) (*Result, error) {
 	}
 	e.Granted = g
 	lf.Plugins[e.Name] = e
-	if err := m.writeLock(lf); err != nil {
+	if err := m.commit(lf); err != nil {
 		return nil, err
 	}
-	m.gc(lf)
 	m.log().Info("plugin installed", "name", e.Name, "version", e.Version, "digest", e.Digest, "granted", FormatGrant(g))
 	return &Result{Entry: e, NotGranted: minus(e.Requested, g), Changed: true}, nil
 }
@@ -292,22 +291,16 @@ func (m *Manager) Upgrade(ctx context.Context, name string, req Request) (*Resul
 	if e.Name != name {
 		return nil, fmt.Errorf("%s is plugin %s, not %s", r, e.Name, name)
 	}
+	var res *Result
 	if e.Digest == cur.Digest {
 		cur.Pending = nil
-		if err := m.writeLock(lf); err != nil {
-			return nil, err
-		}
-		m.gc(lf)
-		return &Result{Entry: cur, NotGranted: minus(cur.Requested, cur.Granted)}, nil
-	}
-	res, err := m.settle(lf, cur, e, req)
-	if err != nil {
+		res = &Result{Entry: cur, NotGranted: minus(cur.Requested, cur.Granted)}
+	} else if res, err = m.settle(lf, cur, e, req); err != nil {
 		return nil, err
 	}
-	if err := m.writeLock(lf); err != nil {
+	if err := m.commit(lf); err != nil {
 		return nil, err
 	}
-	m.gc(lf)
 	return res, nil
 }
 
@@ -357,10 +350,9 @@ func (m *Manager) Grant(ctx context.Context, name string, req Request) (*Result,
 		cur.Granted = union(cur.Granted, g)
 		res = &Result{Entry: cur, NotGranted: minus(cur.Requested, cur.Granted), Changed: true}
 	}
-	if err := m.writeLock(lf); err != nil {
+	if err := m.commit(lf); err != nil {
 		return nil, err
 	}
-	m.gc(lf)
 	return res, nil
 }
 
@@ -396,10 +388,9 @@ func (m *Manager) Remove(ctx context.Context, name string) error {
 	}
 	defer unlock()
 	delete(lf.Plugins, name)
-	if err := m.writeLock(lf); err != nil {
+	if err := m.commit(lf); err != nil {
 		return err
 	}
-	m.gc(lf)
 	m.log().Info("plugin removed", "name", name)
 	return nil
 }

@@ -350,14 +350,6 @@ func (x *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	if err != nil {
 		return search.Result{}, err
 	}
-	for _, f := range q.Facets {
-		if err := search.ValidFacet(f); err != nil {
-			return search.Result{}, err
-		}
-	}
-	if q.Offset < 0 {
-		return search.Result{}, catalog.Inputf("search offset %d must not be negative", q.Offset)
-	}
 	if res, ok, err := x.searchSnapshot(q, cond); ok || err != nil {
 		return res, err
 	}
@@ -377,7 +369,7 @@ func (x *Index) searchBleve(ctx context.Context, q search.Query, cond search.Con
 	// Score order (bleve breaks ties by internal doc number, stable within a
 	// snapshot); an _id tiebreak would load every candidate's id.
 	for _, f := range q.Facets {
-		req.AddFacet(f, bv.NewFacetRequest("f_"+f, 50))
+		req.AddFacet(f, bv.NewFacetRequest("f_"+f, facetSize))
 	}
 	res, err := x.ix.SearchInContext(ctx, req)
 	if err != nil {

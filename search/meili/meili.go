@@ -339,14 +339,6 @@ func (x *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	if err != nil {
 		return search.Result{}, err
 	}
-	for _, f := range q.Facets {
-		if err := search.ValidFacet(f); err != nil {
-			return search.Result{}, err
-		}
-	}
-	if q.Offset < 0 {
-		return search.Result{}, catalog.Inputf("search offset %d must not be negative", q.Offset)
-	}
 	limit := int64(search.ClampLimit(q.Limit))
 	// Page mode gives exact totals; an offset off the page grid asks for
 	// one larger first page and skips.

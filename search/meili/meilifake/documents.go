@@ -51,14 +51,17 @@ func defaultSettings() settings {
 	return st
 }
 
+var settingsFields = map[string]bool{"searchableAttributes": true, "displayedAttributes": true, "filterableAttributes": true,
+	"sortableAttributes": true, "rankingRules": true, "stopWords": true, "synonyms": true, "distinctAttribute": true,
+	"typoTolerance": true, "pagination": true, "faceting": true}
+
 var knownRules = map[string]bool{"words": true, "typo": true, "proximity": true, "attribute": true, "sort": true, "exactness": true}
 
 func (s *Server) getSettings(w http.ResponseWriter, uid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ix, ok := s.indexes[uid]
-	if !ok {
-		writeErr(w, indexNotFound(uid))
+	ix := s.indexOr404(w, uid)
+	if ix == nil {
 		return
 	}
 	writeJSON(w, 200, ix.settings)
@@ -85,14 +88,9 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request, uid stri
 		writeErr(w, e)
 		return
 	}
-	known := map[string]bool{"searchableAttributes": true, "displayedAttributes": true, "filterableAttributes": true,
-		"sortableAttributes": true, "rankingRules": true, "stopWords": true, "synonyms": true, "distinctAttribute": true,
-		"typoTolerance": true, "pagination": true, "faceting": true}
-	for k := range raw {
-		if !known[k] {
-			writeErr(w, invalidRequest("bad_request", "Unknown field `%s`: expected one of %s", k, strings.Join(sortedKeys(known), ", ")))
-			return
-		}
+	if e := knownFields(raw, settingsFields); e != nil {
+		writeErr(w, e)
+		return
 	}
 	var patch settings
 	b, _ := json.Marshal(raw)
@@ -160,6 +158,16 @@ func orDefault(v, def []string) []string {
 		return def
 	}
 	return v
+}
+
+// knownFields refuses a body with a field known does not list.
+func knownFields(raw map[string]json.RawMessage, known map[string]bool) *apiError {
+	for k := range raw {
+		if !known[k] {
+			return invalidRequest("bad_request", "Unknown field `%s`: expected one of %s", k, strings.Join(sortedKeys(known), ", "))
+		}
+	}
+	return nil
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -357,9 +365,8 @@ func (s *Server) deleteByFilter(w http.ResponseWriter, r *http.Request, uid stri
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ix, ok := s.indexes[uid]
-	if !ok {
-		writeErr(w, indexNotFound(uid))
+	ix := s.indexOr404(w, uid)
+	if ix == nil {
 		return
 	}
 	f, e := parseFilterParam(body.Filter, ix.settings.FilterableAttributes, "invalid_document_filter")
@@ -387,9 +394,8 @@ func (s *Server) deleteByFilter(w http.ResponseWriter, r *http.Request, uid stri
 func (s *Server) getDocument(w http.ResponseWriter, uid, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ix, ok := s.indexes[uid]
-	if !ok {
-		writeErr(w, indexNotFound(uid))
+	ix := s.indexOr404(w, uid)
+	if ix == nil {
 		return
 	}
 	d, ok := ix.docs[id]
@@ -409,9 +415,8 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, uid strin
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ix, ok := s.indexes[uid]
-	if !ok {
-		writeErr(w, indexNotFound(uid))
+	ix := s.indexOr404(w, uid)
+	if ix == nil {
 		return
 	}
 	res := []map[string]any{}

@@ -67,11 +67,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, uid string) {
 		writeErr(w, e)
 		return
 	}
-	for k := range raw {
-		if !acceptedSearchFields[k] {
-			writeErr(w, invalidRequest("bad_request", "Unknown field `%s`: expected one of %s", k, strings.Join(sortedKeys(acceptedSearchFields), ", ")))
-			return
-		}
+	if e := knownFields(raw, acceptedSearchFields); e != nil {
+		writeErr(w, e)
+		return
 	}
 	var req searchRequest
 	b, _ := json.Marshal(raw)
@@ -90,9 +88,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, uid string) {
 	start := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ix, ok := s.indexes[uid]
-	if !ok {
-		writeErr(w, indexNotFound(uid))
+	ix := s.indexOr404(w, uid)
+	if ix == nil {
 		return
 	}
 	st := ix.settings

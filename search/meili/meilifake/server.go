@@ -285,6 +285,17 @@ func indexNotFound(uid string) *apiError {
 	return newErr(http.StatusNotFound, "index_not_found", "invalid_request", "Index `%s` not found.", uid)
 }
 
+// indexOr404 is the index uid names, or nil once index_not_found is
+// written (s.mu held).
+func (s *Server) indexOr404(w http.ResponseWriter, uid string) *index {
+	ix, ok := s.indexes[uid]
+	if !ok {
+		writeErr(w, indexNotFound(uid))
+		return nil
+	}
+	return ix
+}
+
 func validUID(uid string) bool {
 	if uid == "" || len(uid) > 400 {
 		return false
@@ -365,9 +376,8 @@ func (s *Server) listIndexes(w http.ResponseWriter) {
 func (s *Server) getIndex(w http.ResponseWriter, uid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ix, ok := s.indexes[uid]
-	if !ok {
-		writeErr(w, indexNotFound(uid))
+	ix := s.indexOr404(w, uid)
+	if ix == nil {
 		return
 	}
 	writeJSON(w, 200, ix.view())
@@ -431,9 +441,8 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 func (s *Server) stats(w http.ResponseWriter, uid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ix, ok := s.indexes[uid]
-	if !ok {
-		writeErr(w, indexNotFound(uid))
+	ix := s.indexOr404(w, uid)
+	if ix == nil {
 		return
 	}
 	fd := map[string]int{}
