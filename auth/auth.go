@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -29,7 +28,6 @@ type Options struct {
 // adds the sign-in routes (/auth/…) and /api/auth/me.
 type Service struct {
 	cfg      config.Auth
-	store    catalog.Store
 	log      *slog.Logger
 	now      func() time.Time
 	res      Resolver
@@ -74,7 +72,6 @@ func New(opts Options) *Service {
 	}
 	s := &Service{
 		cfg:      cfg,
-		store:    opts.Store,
 		log:      log,
 		now:      now,
 		res:      Resolver{Store: opts.Store},
@@ -124,13 +121,13 @@ func (s *Service) userClaims(ctx context.Context, userRef string) ([]string, boo
 	if ok && now.Sub(cc.at) < claimsTTL && !now.Before(cc.at) {
 		return cc.claims, cc.exists, nil
 	}
-	_, err := s.store.EntityByRef(ctx, userRef, catalog.Filter{})
-	exists := err == nil
-	var nf *catalog.NotFoundError
-	if err != nil && !errors.As(err, &nf) {
-		return nil, false, err
-	}
-	claims, err := s.res.Claims(ctx, userRef)
+	return s.resolveClaims(ctx, userRef)
+}
+
+// resolveClaims reads userRef's claims from the catalog and caches them.
+func (s *Service) resolveClaims(ctx context.Context, userRef string) ([]string, bool, error) {
+	now := s.now()
+	claims, exists, err := s.res.claims(ctx, userRef)
 	if err != nil {
 		return nil, false, err
 	}

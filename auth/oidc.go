@@ -177,17 +177,13 @@ func (s *Service) callback(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	claims, err := s.res.Claims(ctx, userRef)
+	if _, _, err := s.resolveClaims(ctx, userRef); err != nil { // a fresh sign-in sees fresh memberships
+		return err
+	}
+	id, _, err := s.sessions.create(ctx, Session{UserRef: userRef, IDToken: raw, Subject: idt.Subject, Issuer: idt.Issuer})
 	if err != nil {
 		return err
 	}
-	id, _, err := s.sessions.create(ctx, Session{UserRef: userRef, Claims: claims, IDToken: raw, Subject: idt.Subject, Issuer: idt.Issuer})
-	if err != nil {
-		return err
-	}
-	s.claimsMu.Lock()
-	delete(s.claims, userRef) // a fresh sign-in sees fresh memberships
-	s.claimsMu.Unlock()
 	s.setCookie(c, SessionCookie, id, "/", int(s.cfg.Session.MaxAge.Seconds()))
 	s.log.Info("signed in", "user", userRef, "subject", idt.Subject, "session", credentialID(id))
 	return c.Redirect(localRedirect(pending.Redirect), fiber.StatusSeeOther)

@@ -96,19 +96,26 @@ const maxClaimGroups = 1000
 // to but missing is still a claim (its ref is all the relation gives), but
 // has no parents to follow.
 func (r Resolver) Claims(ctx context.Context, userRef string) ([]string, error) {
+	claims, _, err := r.claims(ctx, userRef)
+	return claims, err
+}
+
+// claims is Claims that also reports whether the User entity exists, from
+// the same read of it.
+func (r Resolver) claims(ctx context.Context, userRef string) ([]string, bool, error) {
 	userRef = strings.ToLower(userRef)
 	seen := map[string]bool{userRef: true}
 	rec, err := r.Store.EntityByRef(ctx, userRef, catalog.Filter{})
 	var nf *catalog.NotFoundError
 	if errors.As(err, &nf) {
-		return []string{userRef}, nil
+		return []string{userRef}, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("claims of %s: %w", userRef, err)
+		return nil, false, fmt.Errorf("claims of %s: %w", userRef, err)
 	}
 	queue, err := related(&rec, catalog.RelationMemberOf)
 	if err != nil {
-		return nil, fmt.Errorf("claims of %s: %w", userRef, err)
+		return nil, false, fmt.Errorf("claims of %s: %w", userRef, err)
 	}
 	for len(queue) > 0 && len(seen) <= maxClaimGroups {
 		ref := queue[0]
@@ -122,11 +129,11 @@ func (r Resolver) Claims(ctx context.Context, userRef string) ([]string, error) 
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("claims of %s: group %s: %w", userRef, ref, err)
+			return nil, false, fmt.Errorf("claims of %s: group %s: %w", userRef, ref, err)
 		}
 		parents, err := related(&g, catalog.RelationChildOf)
 		if err != nil {
-			return nil, fmt.Errorf("claims of %s: group %s: %w", userRef, ref, err)
+			return nil, false, fmt.Errorf("claims of %s: group %s: %w", userRef, ref, err)
 		}
 		queue = append(queue, parents...)
 	}
@@ -135,7 +142,7 @@ func (r Resolver) Claims(ctx context.Context, userRef string) ([]string, error) 
 		out = append(out, ref)
 	}
 	sort.Strings(out)
-	return out, nil
+	return out, true, nil
 }
 
 // related returns the canonical targets of rec's relations of type typ that

@@ -24,7 +24,6 @@ const (
 // the database does not hand out live sessions.
 type Session struct {
 	UserRef  string    `json:"userRef"`
-	Claims   []string  `json:"claims"`
 	CSRF     string    `json:"csrf"`
 	Created  time.Time `json:"created"`
 	LastSeen time.Time `json:"lastSeen"`

@@ -51,7 +51,8 @@ func (d Decision) Filter() catalog.Filter {
 var modelConf string
 
 // compiled is one policy version turned into a Casbin enforcer. It is never
-// changed after compile; a new version replaces it whole.
+// changed once in force (Update sets version just before); a new version
+// replaces it whole.
 type compiled struct {
 	policy  *Policy
 	version int64
@@ -261,7 +262,7 @@ func (a *Authorizer) ReadFilter(ctx context.Context) catalog.Filter {
 
 // Require returns a *catalog.NotAllowedError (HTTP 403) unless perm is
 // allowed outright for the principal in ctx. Entity permissions that may be
-// conditional are checked against the entity with RequireOn.
+// conditional are checked against the entity with Decision.RequireOn.
 func (a *Authorizer) Require(ctx context.Context, perm string) error {
 	if d := a.Decide(ctx, perm); d.Result != Allow {
 		return notAllowed(perm)
@@ -273,11 +274,10 @@ func (a *Authorizer) Require(ctx context.Context, perm string) error {
 // (EntityByRef or EntityByUID with the filter).
 type EntityChecker func(ctx context.Context, f catalog.Filter) (bool, error)
 
-// RequireOn checks an entity permission on one entity: ALLOW passes, DENY
-// fails, CONDITIONAL asks the store whether the entity matches the
-// conditions. Failure is a *catalog.NotAllowedError.
-func (a *Authorizer) RequireOn(ctx context.Context, perm string, matches EntityChecker) error {
-	d := a.Decide(ctx, perm)
+// RequireOn checks d, the decision for the entity permission perm, on one
+// entity: ALLOW passes, DENY fails, CONDITIONAL asks the store whether the
+// entity matches the conditions. Failure is a *catalog.NotAllowedError.
+func (d Decision) RequireOn(ctx context.Context, perm string, matches EntityChecker) error {
 	switch d.Result {
 	case Allow:
 		return nil

@@ -163,12 +163,15 @@ func (a *Authorizer) Update(ctx context.Context, p *Policy, who string, expectVe
 	if err := p.Validate(); err != nil {
 		return 0, &catalog.InputError{Msg: err.Error()}
 	}
-	if _, err := compile(p, 0); err != nil {
+	c, err := compile(p, 0) // the version is set when it is known
+	if err != nil {
 		return 0, &catalog.InputError{Msg: err.Error()}
 	}
 	if a.store == nil {
 		_, v := a.Policy()
-		return v + 1, a.set(p, v+1)
+		c.version = v + 1
+		a.cur.Store(c)
+		return c.version, nil
 	}
 	sp, ok, err := a.store.Load(ctx)
 	if err != nil {
@@ -189,7 +192,9 @@ func (a *Authorizer) Update(ctx context.Context, p *Policy, who string, expectVe
 	if err != nil {
 		return 0, err
 	}
-	return next.Version, a.set(p, next.Version)
+	c.version = next.Version
+	a.cur.Store(c)
+	return next.Version, nil
 }
 
 // Reload reads the stored policy and applies it when its version differs

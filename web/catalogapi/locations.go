@@ -82,6 +82,30 @@ func (a *api) findLocation(c *fiber.Ctx, typ, target string) (catalog.Location, 
 	return catalog.Location{}, false, nil
 }
 
+// readLocationInput reads and checks the body of POST and PUT /locations
+// (presence only on POST), checking in this order: the body, read-only mode
+// when the request writes, the location type, then the ingester.
+func (a *api) readLocationInput(c *fiber.Ctx, allowPresence, writes bool) (locationInput, error) {
+	var in locationInput
+	body, err := requireJSONBody(c)
+	if err != nil {
+		return in, err
+	}
+	if err := decodeStrict(body, &in); err != nil {
+		return in, err
+	}
+	if err := in.check(allowPresence); err != nil {
+		return in, err
+	}
+	if writes && a.readOnly {
+		return in, errReadOnly()
+	}
+	if err := a.checkLocationType(*in.Type); err != nil {
+		return in, err
+	}
+	return in, a.needIngest()
+}
+
 // postLocation is POST /locations?dryRun&onConflict.
 func (a *api) postLocation(c *fiber.Ctx) error {
 	if err := a.require(c, authz.CatalogLocationCreate); err != nil {
@@ -104,24 +128,8 @@ func (a *api) postLocation(c *fiber.Ctx) error {
 		}
 		onConflict = v
 	}
-	body, err := requireJSONBody(c)
+	in, err := a.readLocationInput(c, true, !dryRun)
 	if err != nil {
-		return err
-	}
-	var in locationInput
-	if err := decodeStrict(body, &in); err != nil {
-		return err
-	}
-	if err := in.check(true); err != nil {
-		return err
-	}
-	if !dryRun && a.readOnly {
-		return errReadOnly()
-	}
-	if err := a.checkLocationType(*in.Type); err != nil {
-		return err
-	}
-	if err := a.needIngest(); err != nil {
 		return err
 	}
 	typ, target := *in.Type, *in.Target
@@ -209,24 +217,8 @@ func (a *api) putLocation(c *fiber.Ctx) error {
 	if err := a.require(c, authz.CatalogLocationCreate); err != nil {
 		return err
 	}
-	body, err := requireJSONBody(c)
+	in, err := a.readLocationInput(c, false, true)
 	if err != nil {
-		return err
-	}
-	var in locationInput
-	if err := decodeStrict(body, &in); err != nil {
-		return err
-	}
-	if err := in.check(false); err != nil {
-		return err
-	}
-	if a.readOnly {
-		return errReadOnly()
-	}
-	if err := a.checkLocationType(*in.Type); err != nil {
-		return err
-	}
-	if err := a.needIngest(); err != nil {
 		return err
 	}
 	id := c.Params("id")

@@ -34,15 +34,15 @@ func (a *api) locationsReadable(c *fiber.Ctx) bool {
 // meet is 403. find reads the entity with a filter.
 func (a *api) requireOnEntity(c *fiber.Ctx, perm string, find func(ctx context.Context, f catalog.Filter) error, notFound error) error {
 	ctx := c.UserContext()
-	if a.authz.Decide(ctx, perm).Result == authz.Deny {
-		return a.authz.Require(ctx, perm)
+	d := a.authz.Decide(ctx, perm)
+	if d.Result != authz.Deny {
+		if err := find(ctx, a.readFilter(c)); isNotFound(err) {
+			return notFound
+		} else if err != nil {
+			return err
+		}
 	}
-	if err := find(ctx, a.readFilter(c)); isNotFound(err) {
-		return notFound
-	} else if err != nil {
-		return err
-	}
-	return a.authz.RequireOn(ctx, perm, func(ctx context.Context, f catalog.Filter) (bool, error) {
+	return d.RequireOn(ctx, perm, func(ctx context.Context, f catalog.Filter) (bool, error) {
 		err := find(ctx, f)
 		if isNotFound(err) {
 			return false, nil

@@ -55,6 +55,7 @@ func Blast(ctx context.Context, st catalog.Store, root string, f catalog.Filter)
 	dist := map[string]int{}
 	var order []string
 	hidden := map[string]bool{} // entities the reader may not see: never crossed
+	read := map[string]*catalog.Record{}
 	frontier := []string{root}
 	for level := 1; len(frontier) > 0; level++ {
 		rows, err := st.Relations(ctx, frontier)
@@ -89,7 +90,7 @@ func Blast(ctx context.Context, st catalog.Store, root string, f catalog.Filter)
 			order = append(order, row.Target)
 			next = append(next, row.Target)
 		}
-		if next, err = prune(ctx, st, next, f, hidden); err != nil {
+		if next, err = prune(ctx, st, next, f, hidden, read); err != nil {
 			return nil, err
 		}
 		for r := range hidden {
@@ -98,7 +99,7 @@ func Blast(ctx context.Context, st catalog.Store, root string, f catalog.Filter)
 		order = slices.DeleteFunc(order, func(r string) bool { return hidden[r] })
 		frontier = next
 	}
-	nodes, err := describe(ctx, st, order, f)
+	nodes, err := describe(ctx, st, order, f, read)
 	if err != nil {
 		return nil, err
 	}

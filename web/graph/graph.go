@@ -209,6 +209,7 @@ func Build(ctx context.Context, st catalog.Store, opts Options) (*Graph, error) 
 	dist := map[string]int{root: 0}
 	edges := map[Edge]bool{}
 	hidden := map[string]bool{} // entities the reader may not see: never crossed
+	read := map[string]*catalog.Record{}
 	walk := func(sign int) error {
 		frontier := []string{root}
 		for level := 1; level <= depth && len(frontier) > 0; level++ {
@@ -247,7 +248,7 @@ func Build(ctx context.Context, st catalog.Store, opts Options) (*Graph, error) 
 				edges[e] = true
 			}
 			sort.Strings(next)
-			if next, err = prune(ctx, st, next, opts.Filter, hidden); err != nil {
+			if next, err = prune(ctx, st, next, opts.Filter, hidden, read); err != nil {
 				return err
 			}
 			for r := range hidden {
@@ -272,7 +273,7 @@ func Build(ctx context.Context, st catalog.Store, opts Options) (*Graph, error) 
 		refs = append(refs, r)
 	}
 	sort.Strings(refs)
-	nodes, err := describe(ctx, st, refs, opts.Filter)
+	nodes, err := describe(ctx, st, refs, opts.Filter, read)
 	if err != nil {
 		return nil, err
 	}
@@ -300,32 +301,44 @@ func Build(ctx context.Context, st catalog.Store, opts Options) (*Graph, error) 
 	return g, nil
 }
 
-// describe loads the entities behind refs (in order). A ref the store does not
+// describe loads the entities behind refs (in order), reading from the store
+// only those not already in read (what prune read). A ref the store does not
 // return becomes a Missing node.
-func describe(ctx context.Context, st catalog.Store, refs []string, f catalog.Filter) ([]Node, error) {
-	out := make([]Node, 0, len(refs))
+func describe(ctx context.Context, st catalog.Store, refs []string, f catalog.Filter, read map[string]*catalog.Record) ([]Node, error) {
+	var unread []string
+	for _, r := range refs {
+		if read[r] == nil {
+			unread = append(unread, r)
+		}
+	}
 	const batch = 200
-	for i := 0; i < len(refs); i += batch {
-		part := refs[i:min(i+batch, len(refs))]
+	for i := 0; i < len(unread); i += batch {
+		part := unread[i:min(i+batch, len(unread))]
 		recs, err := st.EntitiesByRefs(ctx, part, f)
 		if err != nil {
 			return nil, fmt.Errorf("graph entities: %w", err)
 		}
-		for j, ref := range part {
-			n := nodeOf(ref)
-			if j < len(recs) && recs[j] != nil {
-				if e, err := recs[j].Entity(); err == nil {
-					n.Title = e.Metadata.Title
-					n.Kind = e.Kind
-					n.Name = e.Metadata.Name
-					n.Namespace = e.Ref().Namespace
-					n.Owner = OwnerOf(e)
-				}
-			} else {
-				n.Missing = true
+		for j, r := range part {
+			if j < len(recs) {
+				read[r] = recs[j]
 			}
-			out = append(out, n)
 		}
+	}
+	out := make([]Node, 0, len(refs))
+	for _, ref := range refs {
+		n := nodeOf(ref)
+		if rec := read[ref]; rec != nil {
+			if e, err := rec.Entity(); err == nil {
+				n.Title = e.Metadata.Title
+				n.Kind = e.Kind
+				n.Name = e.Metadata.Name
+				n.Namespace = e.Ref().Namespace
+				n.Owner = OwnerOf(e)
+			}
+		} else {
+			n.Missing = true
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }

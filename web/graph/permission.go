@@ -12,8 +12,8 @@ import (
 // The walk never crosses a hidden entity, so neither a node nor a path
 // reveals it; with the zero filter it costs nothing. A dangling ref (no such
 // entity) is indistinguishable from a hidden one under a filter and is
-// dropped too.
-func prune(ctx context.Context, st catalog.Store, refs []string, f catalog.Filter, hidden map[string]bool) ([]string, error) {
+// dropped too. The records it read go into read, for describe.
+func prune(ctx context.Context, st catalog.Store, refs []string, f catalog.Filter, hidden map[string]bool, read map[string]*catalog.Record) ([]string, error) {
 	if f.IsZero() || len(refs) == 0 {
 		return refs, nil
 	}
@@ -28,6 +28,7 @@ func prune(ctx context.Context, st catalog.Store, refs []string, f catalog.Filte
 		for j, r := range part {
 			if j < len(recs) && recs[j] != nil {
 				out = append(out, r)
+				read[r] = recs[j]
 			} else {
 				hidden[r] = true
 			}

@@ -44,17 +44,24 @@ var _ web.Area = (*Area)(nil)
 func (a *Area) Mount(r fiber.Router) {
 	g := r.Group(Prefix)
 	g.Post("/authorize", a.authorize)
-	g.Get("/policies", a.getPolicy)
-	g.Put("/policies", a.putPolicy)
-	g.Get("/audit", a.getAudit)
+	g.Get("/policies", a.need(authz.PolicyRead), a.getPolicy)
+	g.Put("/policies", a.need(authz.PolicyEdit), a.putPolicy)
+	g.Get("/audit", a.need(authz.PolicyRead), a.getAudit)
 	g.Get("/metadata", a.metadata)
 }
 
-func (a *Area) enabled() error {
-	if a.Authz == nil {
-		return catalog.NotFoundf("Permissions are not enabled on this server (permission.enabled)")
+// need answers 404 when permission is disabled and 403 unless perm is
+// allowed, before the policy routes.
+func (a *Area) need(perm string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if a.Authz == nil {
+			return catalog.NotFoundf("Permissions are not enabled on this server (permission.enabled)")
+		}
+		if err := a.Authz.Require(c.UserContext(), perm); err != nil {
+			return err
+		}
+		return c.Next()
 	}
-	return nil
 }
 
 // PolicyResponse is GET /policies' answer and PUT's.
@@ -64,12 +71,6 @@ type PolicyResponse struct {
 }
 
 func (a *Area) getPolicy(c *fiber.Ctx) error {
-	if err := a.enabled(); err != nil {
-		return err
-	}
-	if err := a.Authz.Require(c.UserContext(), authz.PolicyRead); err != nil {
-		return err
-	}
 	p, v := a.Authz.Policy()
 	return c.JSON(PolicyResponse{Version: v, Policy: p})
 }
@@ -78,13 +79,7 @@ func (a *Area) getPolicy(c *fiber.Ctx) error {
 // YAML. With `If-Match: <version>` (or ?version=) the change is refused
 // with 409 when the policy changed meanwhile.
 func (a *Area) putPolicy(c *fiber.Ctx) error {
-	if err := a.enabled(); err != nil {
-		return err
-	}
 	ctx := c.UserContext()
-	if err := a.Authz.Require(ctx, authz.PolicyEdit); err != nil {
-		return err
-	}
 	expect := c.Get(fiber.HeaderIfMatch, c.Query("version"))
 	var ver int64
 	if expect != "" {
@@ -114,12 +109,6 @@ func who(ctx context.Context) string {
 }
 
 func (a *Area) getAudit(c *fiber.Ctx) error {
-	if err := a.enabled(); err != nil {
-		return err
-	}
-	if err := a.Authz.Require(c.UserContext(), authz.PolicyRead); err != nil {
-		return err
-	}
 	st := a.Authz.Store()
 	if st == nil {
 		return c.JSON(fiber.Map{"items": []authz.AuditEntry{}})

@@ -214,7 +214,7 @@ func (a *Area) done(c *fiber.Ctx, res *registry.Result, err error, status int) e
 		return err
 	}
 	p := a.view(res.Entry)
-	if ng := res.NotGranted; len(ng.HTTP)+len(ng.Secrets) > 0 || ng.CatalogRead() || ng.Search || ng.KV || ng.Collate {
+	if ng := res.NotGranted; registry.FormatGrant(ng) != "none" { // registry's one reading of every capability
 		p.NotGranted = &ng
 	}
 	return c.Status(status).JSON(p)
