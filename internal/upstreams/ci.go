@@ -104,34 +104,23 @@ func (s *Server) routeGitHub() {
 		if rp == nil {
 			return
 		}
-		branch := r.URL.Query().Get("branch")
-		var all []run
-		for _, rn := range rp.runs {
-			if branch == "" || rn.Branch == branch {
-				all = append(all, rn)
-			}
-		}
-		per := intParam(r, "per_page", 30, 100)
-		page := intParam(r, "page", 1, 1<<20)
-		last := max(1, (len(all)+per-1)/per)
+		pg := pageRuns(r, rp.runs, "branch", 30)
 		items := []any{}
-		if start := (page - 1) * per; start < len(all) {
-			for _, rn := range all[start:min(start+per, len(all))] {
-				var concl any
-				if rn.Conclusion != "" {
-					concl = rn.Conclusion
-				}
-				items = append(items, map[string]any{
-					"id": rn.ID, "name": rn.Workflow, "display_title": rn.Message, "run_number": rn.ID % 1000, "event": "push",
-					"head_branch": rn.Branch, "head_sha": rn.SHA, "status": rn.Status, "conclusion": concl,
-					"html_url":   fmt.Sprintf("%s/%s/actions/runs/%d", ghWeb, rp.slug, rn.ID),
-					"created_at": rn.Created.UTC().Format(time.RFC3339), "updated_at": rn.Updated.UTC().Format(time.RFC3339),
-					"run_started_at": rn.Started.UTC().Format(time.RFC3339),
-					"actor":          map[string]any{"login": rn.Actor, "type": "User"}, "triggering_actor": map[string]any{"login": rn.Actor, "type": "User"},
-					"head_commit": map[string]any{"id": rn.SHA, "message": rn.Message, "timestamp": rn.Created.UTC().Format(time.RFC3339),
-						"author": map[string]any{"name": rn.Actor, "email": rn.Actor + "@acmestreaming.example"}},
-				})
+		for _, rn := range pg.items {
+			var concl any
+			if rn.Conclusion != "" {
+				concl = rn.Conclusion
 			}
+			items = append(items, map[string]any{
+				"id": rn.ID, "name": rn.Workflow, "display_title": rn.Message, "run_number": rn.ID % 1000, "event": "push",
+				"head_branch": rn.Branch, "head_sha": rn.SHA, "status": rn.Status, "conclusion": concl,
+				"html_url":   fmt.Sprintf("%s/%s/actions/runs/%d", ghWeb, rp.slug, rn.ID),
+				"created_at": rn.Created.UTC().Format(time.RFC3339), "updated_at": rn.Updated.UTC().Format(time.RFC3339),
+				"run_started_at": rn.Started.UTC().Format(time.RFC3339),
+				"actor":          map[string]any{"login": rn.Actor, "type": "User"}, "triggering_actor": map[string]any{"login": rn.Actor, "type": "User"},
+				"head_commit": map[string]any{"id": rn.SHA, "message": rn.Message, "timestamp": rn.Created.UTC().Format(time.RFC3339),
+					"author": map[string]any{"name": rn.Actor, "email": rn.Actor + "@acmestreaming.example"}},
+			})
 		}
 		// Link header as GitHub sends it: absolute URLs, rel next/last/first/prev.
 		var links []string
@@ -139,23 +128,48 @@ func (s *Server) routeGitHub() {
 			u := *r.URL
 			q := u.Query()
 			q.Set("page", strconv.Itoa(p))
-			q.Set("per_page", strconv.Itoa(per))
+			q.Set("per_page", strconv.Itoa(pg.per))
 			u.RawQuery = q.Encode()
 			links = append(links, fmt.Sprintf("<%s://%s%s>; rel=%q", scheme(r), r.Host, u.RequestURI(), rel))
 		}
-		if page > 1 {
-			link(page-1, "prev")
+		if pg.page > 1 {
+			link(pg.page-1, "prev")
 			link(1, "first")
 		}
-		if page < last {
-			link(page+1, "next")
-			link(last, "last")
+		if pg.page < pg.last {
+			link(pg.page+1, "next")
+			link(pg.last, "last")
 		}
 		if len(links) > 0 {
 			w.Header().Set("Link", strings.Join(links, ", "))
 		}
-		writeJSON(w, 200, map[string]any{"total_count": len(all), "workflow_runs": items})
+		writeJSON(w, 200, map[string]any{"total_count": pg.total, "workflow_runs": items})
 	})
+}
+
+// runPage is one page of a run list as both vendors page it.
+type runPage struct {
+	items                  []run
+	total, per, page, last int // last: the number of pages, at least 1
+}
+
+// pageRuns keeps the runs of the branch named by the query parameter
+// branchParam (all when absent) and cuts the page that page and per_page
+// (default defPer, at most 100) ask for.
+func pageRuns(r *http.Request, runs []run, branchParam string, defPer int) runPage {
+	branch := r.URL.Query().Get(branchParam)
+	var all []run
+	for _, rn := range runs {
+		if branch == "" || rn.Branch == branch {
+			all = append(all, rn)
+		}
+	}
+	pg := runPage{total: len(all), per: intParam(r, "per_page", defPer, 100), page: intParam(r, "page", 1, 1<<20)}
+	pg.last = max(1, (len(all)+pg.per-1)/pg.per)
+	if start := (pg.page - 1) * pg.per; start < len(all) {
+		pg.items = all[start:min(start+pg.per, len(all))]
+	}
+	return pg
 }
 
 func scheme(r *http.Request) string {
@@ -211,31 +225,20 @@ func (s *Server) routeGitLab() {
 		if p == nil {
 			return
 		}
-		ref := r.URL.Query().Get("ref")
-		var all []run
-		for _, rn := range p.pipes {
-			if ref == "" || rn.Branch == ref {
-				all = append(all, rn)
-			}
-		}
-		per := intParam(r, "per_page", 20, 100)
-		page := intParam(r, "page", 1, 1<<20)
-		pages := max(1, (len(all)+per-1)/per)
+		pg := pageRuns(r, p.pipes, "ref", 20)
 		items := []any{}
-		if start := (page - 1) * per; start < len(all) {
-			for _, rn := range all[start:min(start+per, len(all))] {
-				items = append(items, pipeline(p, rn, false))
-			}
+		for _, rn := range pg.items {
+			items = append(items, pipeline(p, rn, false))
 		}
 		next := ""
-		if page < pages {
-			next = strconv.Itoa(page + 1)
+		if pg.page < pg.last {
+			next = strconv.Itoa(pg.page + 1)
 		}
 		w.Header().Set("X-Next-Page", next)
-		w.Header().Set("X-Page", strconv.Itoa(page))
-		w.Header().Set("X-Per-Page", strconv.Itoa(per))
-		w.Header().Set("X-Total", strconv.Itoa(len(all)))
-		w.Header().Set("X-Total-Pages", strconv.Itoa(pages))
+		w.Header().Set("X-Page", strconv.Itoa(pg.page))
+		w.Header().Set("X-Per-Page", strconv.Itoa(pg.per))
+		w.Header().Set("X-Total", strconv.Itoa(pg.total))
+		w.Header().Set("X-Total-Pages", strconv.Itoa(pg.last))
 		writeJSON(w, 200, items)
 	})
 	s.mux.HandleFunc("GET /gitlab/api/v4/projects/{id}/pipelines/{pid}", func(w http.ResponseWriter, r *http.Request) {

@@ -69,22 +69,11 @@ func loadConfig() (config, error) {
 	return c, nil
 }
 
-func token(name, plugin string) (string, error) {
-	tok, err := kit.Secret(name)
-	if err != nil {
-		return "", err
-	}
-	if tok == "" {
-		return "", kit.MissingConfig(plugin, fmt.Sprintf("the secret %q is not set", name))
-	}
-	return tok, nil
-}
-
 // ---- GitHub Actions ----
 
 func github(cfg config, slug string) (*source, error) {
 	src := &source{vendor: "GitHub", slug: slug, secret: secretGitHub, annotation: annGitHub}
-	tok, err := token(secretGitHub, "ci")
+	tok, err := kit.Secret("ci", secretGitHub, "")
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +161,7 @@ func linkNext(h string) string {
 
 func gitlab(cfg config, slug string) (*source, error) {
 	src := &source{vendor: "GitLab", slug: slug, secret: secretGitLab, annotation: annGitLab}
-	tok, err := token(secretGitLab, "ci")
+	tok, err := kit.Secret("ci", secretGitLab, "")
 	if err != nil {
 		return nil, err
 	}

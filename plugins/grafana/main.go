@@ -52,12 +52,9 @@ func newClient() (*client, error) {
 	if c.URL == "" {
 		return nil, kit.MissingConfig("grafana", "config.url (the Grafana base URL) is not set")
 	}
-	tok, err := kit.Secret(secretToken)
+	tok, err := kit.Secret("grafana", secretToken, "(a Grafana service account token)")
 	if err != nil {
 		return nil, err
-	}
-	if tok == "" {
-		return nil, kit.MissingConfig("grafana", "the secret \"token\" (a Grafana service account token) is not set")
 	}
 	return &client{base: kit.TrimURL(c.URL), headers: map[string]string{"Authorization": "Bearer " + tok, "Accept": "application/json"}}, nil
 }

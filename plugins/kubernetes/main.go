@@ -140,12 +140,9 @@ func newClient(cl clusterConfig) (*client, error) {
 	if sec == "" {
 		sec = "token"
 	}
-	tok, err := kit.Secret(sec)
+	tok, err := kit.Secret("kubernetes", sec, "for cluster "+cl.Name)
 	if err != nil {
 		return nil, err
-	}
-	if tok == "" {
-		return nil, kit.MissingConfig("kubernetes", fmt.Sprintf("the secret %q for cluster %s is not set", sec, cl.Name))
 	}
 	return &client{cl: cl, base: kit.TrimURL(cl.URL), headers: map[string]string{"Authorization": "Bearer " + tok, "Accept": "application/json"}}, nil
 }

@@ -52,12 +52,9 @@ func newClient() (*client, error) {
 	if c.BaseURL == "" {
 		c.BaseURL = defaultAPIURL
 	}
-	tok, err := kit.Secret(secretToken)
+	tok, err := kit.Secret("pagerduty", secretToken, "(a PagerDuty REST API key)")
 	if err != nil {
 		return nil, err
-	}
-	if tok == "" {
-		return nil, kit.MissingConfig("pagerduty", "the secret \"token\" (a PagerDuty REST API key) is not set")
 	}
 	return &client{base: kit.TrimURL(c.BaseURL), headers: map[string]string{
 		"Authorization": "Token token=" + tok,

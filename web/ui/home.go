@@ -28,7 +28,17 @@ func (u *UI) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h, err := u.health(ctx, perm)
+	locs, err := u.opts.Store.Locations(ctx)
+	if err != nil {
+		return fmt.Errorf("locations: %w", err)
+	}
+	var failing []catalog.Location
+	for _, l := range locs {
+		if len(l.Errors) > 0 {
+			failing = append(failing, l)
+		}
+	}
+	h, withErrors, err := u.health(ctx, perm, len(failing))
 	if err != nil {
 		return err
 	}
@@ -52,22 +62,14 @@ func (u *UI) home(c *fiber.Ctx) error {
 	}
 	lists := map[catalog.RecentOnly][]recentView{}
 	for _, only := range []catalog.RecentOnly{catalog.RecentAll, catalog.RecentWithErrors, catalog.RecentOrphans} {
-		rs, err := u.opts.Store.RecentlyChanged(ctx, catalog.RecentQuery{Filter: perm, Limit: homeListLimit, Only: only})
-		if err != nil {
+		var rs []catalog.RecentChange
+		if only == catalog.RecentWithErrors && withErrors != nil {
+			rs = withErrors[:min(len(withErrors), homeListLimit)] // the same order: the head of health's read
+		} else if rs, err = u.opts.Store.RecentlyChanged(ctx, catalog.RecentQuery{Filter: perm, Limit: homeListLimit, Only: only}); err != nil {
 			return fmt.Errorf("recent changes: %w", err)
 		}
 		for _, r := range rs {
 			lists[only] = append(lists[only], recentView{RecentChange: r, URL: EntityURL(r.Ref)})
-		}
-	}
-	locs, err := u.opts.Store.Locations(ctx)
-	if err != nil {
-		return fmt.Errorf("locations: %w", err)
-	}
-	var failing []catalog.Location
-	for _, l := range locs {
-		if len(l.Errors) > 0 {
-			failing = append(failing, l)
 		}
 	}
 	score := 100
@@ -93,32 +95,40 @@ func (u *UI) home(c *fiber.Ctx) error {
 // health counts the catalog's problems as the reader may see them: the
 // store's counts for a reader who sees everything, else counts under the
 // reader's filter (entities with errors from the list read, capped at
-// catalog.MaxRecentLimit). Failing locations are not entities: always the
-// store's count.
-func (u *UI) health(ctx context.Context, perm catalog.Filter) (catalog.Health, error) {
-	h, err := u.opts.Store.Health(ctx)
-	if err != nil || perm.IsZero() {
+// catalog.MaxRecentLimit, which it also returns so that home shows its head
+// instead of reading it again; nil when not read). Failing locations are not
+// entities: every reader gets the count of all of them, failingLocations
+// (home has read the locations; the store's unfiltered counts are not read
+// for a filtered reader).
+func (u *UI) health(ctx context.Context, perm catalog.Filter, failingLocations int) (catalog.Health, []catalog.RecentChange, error) {
+	if perm.IsZero() {
+		h, err := u.opts.Store.Health(ctx)
 		if err != nil {
-			err = fmt.Errorf("catalog health: %w", err)
+			return h, nil, fmt.Errorf("catalog health: %w", err)
 		}
-		return h, err
+		return h, nil, nil
 	}
+	h := catalog.Health{LocationsFailing: failingLocations}
+	var err error
 	count := func(f catalog.Filter) (int, error) {
 		p, err := u.opts.Store.QueryEntities(ctx, catalog.Query{Filter: f, Limit: 1, CountTotal: true})
 		return p.TotalItems, err
 	}
 	if h.Entities, err = count(perm); err != nil {
-		return h, fmt.Errorf("catalog health: %w", err)
+		return h, nil, fmt.Errorf("catalog health: %w", err)
 	}
 	if h.Orphans, err = count(catalog.And(perm, catalog.Eq("metadata.annotations."+catalog.AnnotationOrphan, "true"))); err != nil {
-		return h, fmt.Errorf("catalog health: %w", err)
+		return h, nil, fmt.Errorf("catalog health: %w", err)
 	}
 	errs, err := u.opts.Store.RecentlyChanged(ctx, catalog.RecentQuery{Filter: perm, Only: catalog.RecentWithErrors, Limit: catalog.MaxRecentLimit})
 	if err != nil {
-		return h, fmt.Errorf("catalog health: %w", err)
+		return h, nil, fmt.Errorf("catalog health: %w", err)
+	}
+	if errs == nil {
+		errs = []catalog.RecentChange{} // read, and empty
 	}
 	h.WithErrors = len(errs)
-	return h, nil
+	return h, errs, nil
 }
 
 // recentLocations orders locations by their last refresh, newest first.

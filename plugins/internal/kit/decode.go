@@ -114,7 +114,7 @@ func (d *decoder) value(v reflect.Value) error {
 		return d.array(v)
 	case '"':
 		s, err := d.str()
-		if err != nil || !v.IsValid() {
+		if err != nil {
 			return err
 		}
 		if v.Kind() != reflect.String {
@@ -123,7 +123,7 @@ func (d *decoder) value(v reflect.Value) error {
 		v.SetString(s)
 		return nil
 	case 't', 'f':
-		if err := d.literal(map[byte]string{'t': "true", 'f': "false"}[c]); err != nil || !v.IsValid() {
+		if err := d.literal(boolWord(c)); err != nil {
 			return err
 		}
 		if v.Kind() != reflect.Bool {
@@ -133,6 +133,14 @@ func (d *decoder) value(v reflect.Value) error {
 		return nil
 	}
 	return d.number(v)
+}
+
+// boolWord is the literal a JSON boolean starting with c ('t' or 'f') must be.
+func boolWord(c byte) string {
+	if c == 't' {
+		return "true"
+	}
+	return "false"
 }
 
 func (d *decoder) literal(word string) error {
@@ -160,9 +168,6 @@ func (d *decoder) number(v reflect.Value) error {
 	f, err := strconv.ParseFloat(num, 64)
 	if err != nil {
 		return d.fail("bad number " + num)
-	}
-	if !v.IsValid() {
-		return nil
 	}
 	switch v.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -404,23 +409,22 @@ func (d *decoder) skip() error {
 	return nil
 }
 
-// object decodes {…} into a struct, a map with string keys or nothing.
+// object decodes {…} into a struct or a map with string keys (a value not
+// kept is skipped by value, never decoded here).
 func (d *decoder) object(v reflect.Value) error {
 	var fields *structFields
-	if v.IsValid() {
-		switch v.Kind() {
-		case reflect.Struct:
-			fields = fieldsOf(v.Type())
-		case reflect.Map:
-			if v.Type().Key().Kind() != reflect.String {
-				return d.fail("an object for a " + v.Type().String())
-			}
-			if v.IsNil() {
-				v.Set(reflect.MakeMap(v.Type()))
-			}
-		default:
+	switch v.Kind() {
+	case reflect.Struct:
+		fields = fieldsOf(v.Type())
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
 			return d.fail("an object for a " + v.Type().String())
 		}
+		if v.IsNil() {
+			v.Set(reflect.MakeMap(v.Type()))
+		}
+	default:
+		return d.fail("an object for a " + v.Type().String())
 	}
 	d.i++ // {
 	d.ws()
@@ -443,8 +447,7 @@ func (d *decoder) object(v reflect.Value) error {
 		}
 		d.i++
 		d.ws()
-		switch {
-		case fields != nil:
+		if fields != nil {
 			target := reflect.Value{}
 			if idx, ok := fields.find(key); ok {
 				target = fieldByIndex(v, idx)
@@ -452,16 +455,12 @@ func (d *decoder) object(v reflect.Value) error {
 			if err := d.value(target); err != nil {
 				return err
 			}
-		case v.IsValid(): // a map
+		} else {
 			elem := reflect.New(v.Type().Elem()).Elem()
 			if err := d.value(elem); err != nil {
 				return err
 			}
 			v.SetMapIndex(reflect.ValueOf(string(key)).Convert(v.Type().Key()), elem)
-		default:
-			if err := d.value(reflect.Value{}); err != nil {
-				return err
-			}
 		}
 		if done, err := d.next('}', "object"); done || err != nil {
 			return err
@@ -487,35 +486,31 @@ func (d *decoder) next(closing byte, what string) (bool, error) {
 	return false, d.fail("expected ',' or '" + string(closing) + "'")
 }
 
-// array decodes […] into a slice or nothing.
+// array decodes […] into a slice (a value not kept is skipped by value,
+// never decoded here).
 func (d *decoder) array(v reflect.Value) error {
-	if v.IsValid() && v.Kind() != reflect.Slice {
+	if v.Kind() != reflect.Slice {
 		return d.fail("an array for a " + v.Type().String())
 	}
 	d.i++ // [
 	d.ws()
 	n := 0
-	if v.IsValid() {
-		v.SetLen(0)
-	}
+	v.SetLen(0)
 	if d.i < len(d.b) && d.b[d.i] == ']' {
 		d.i++
-		if v.IsValid() && v.IsNil() {
+		if v.IsNil() {
 			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
 		}
 		return nil
 	}
 	for {
 		d.ws()
-		elem := reflect.Value{}
-		if v.IsValid() {
-			if n == v.Cap() {
-				v.Grow(max(4, n))
-			}
-			v.SetLen(n + 1)
-			elem = v.Index(n)
-			elem.SetZero()
+		if n == v.Cap() {
+			v.Grow(max(4, n))
 		}
+		v.SetLen(n + 1)
+		elem := v.Index(n)
+		elem.SetZero()
 		if err := d.value(elem); err != nil {
 			return err
 		}
@@ -540,7 +535,7 @@ func (d *decoder) anyValue() (any, error) {
 	case '"':
 		return d.str()
 	case 't', 'f':
-		return c == 't', d.literal(map[byte]string{'t': "true", 'f': "false"}[c])
+		return c == 't', d.literal(boolWord(c))
 	case 'n':
 		return nil, d.literal("null")
 	}

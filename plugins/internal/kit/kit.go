@@ -198,11 +198,19 @@ func Annotation(e pdk.Entity, key string) string {
 	return strings.TrimSpace(e.Metadata.Annotations[key])
 }
 
-// Secret reads a granted secret, "" when absent.
-func Secret(name string) (string, error) {
+// Secret reads a granted secret the plugin cannot work without: an empty
+// or absent one is a MissingConfig error of plugin, "the secret "name"
+// <about> is not set" (about says what the secret is, or may be "").
+func Secret(plugin, name, about string) (string, error) {
 	v, _, err := pdk.Secret(name)
 	if err != nil {
 		return "", fmt.Errorf("read secret %s: %w", name, err)
+	}
+	if v == "" {
+		if about != "" {
+			about = " " + about
+		}
+		return "", MissingConfig(plugin, fmt.Sprintf("the secret %q%s is not set", name, about))
 	}
 	return v, nil
 }
