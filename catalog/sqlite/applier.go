@@ -72,7 +72,7 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 		{&ap.updEnt, `UPDATE entities SET uid = ?, kind = ?, namespace = ?, name = ?, location_id = ?, parent_ref = ?, source_key = ?, hash = ?,
 			body = ?, final = ?, etag = ?, errors = ?, orphan = 0, updated_at = ? WHERE id = ?`},
 		{&ap.delEnt, "DELETE FROM entities WHERE id = ?"},
-		{&ap.entByRef, "SELECT id, uid, body, errors, orphan, etag, location_id FROM entities WHERE ref = ?"},
+		{&ap.entByRef, "SELECT id, uid, body, final, errors, orphan, etag, location_id FROM entities WHERE ref = ?"},
 		{&ap.updFinal, "UPDATE entities SET final = ?, etag = ?, errors = ?, orphan = ?, location_id = ?, updated_at = ? WHERE id = ?"},
 		{&ap.entByID, "SELECT " + storedCols + " FROM entities WHERE id = ?"},
 	} {
@@ -321,11 +321,11 @@ func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) err
 		}
 		if w.Prev != nil {
 			if _, err := ap.updEnt.ExecContext(ap.ctx, w.UID, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
-				string(j.body), string(j.final), j.etag, w.Errors, ap.now, w.Prev.ID); err != nil {
+				j.bodyColumn(), string(j.final), j.etag, w.Errors, ap.now, w.Prev.ID); err != nil {
 				return fmt.Errorf("update %s: %w", w.Ref, err)
 			}
 		} else if _, err := ap.insEnt.ExecContext(ap.ctx, j.id, w.UID, w.Ref, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
-			string(j.body), string(j.final), j.etag, w.Errors, ap.now); err != nil {
+			j.bodyColumn(), string(j.final), j.etag, w.Errors, ap.now); err != nil {
 			return fmt.Errorf("insert %s: %w", w.Ref, err)
 		}
 		ap.rowWrites++
@@ -420,11 +420,11 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 		for _, r := range part {
 			ov := restitch[r]
 			j := &stitchJob{ref: r}
-			var body []byte
+			var body, final []byte
 			var errs string
 			var orphan int
 			var loc string
-			err := ap.entByRef.QueryRowContext(ap.ctx, r).Scan(&j.id, &j.uid, &body, &errs, &orphan, &j.oldEtag, &loc)
+			err := ap.entByRef.QueryRowContext(ap.ctx, r).Scan(&j.id, &j.uid, &body, &final, &errs, &orphan, &j.oldEtag, &loc)
 			if errors.Is(err, sql.ErrNoRows) {
 				continue // a dangling relation target
 			}
@@ -444,7 +444,7 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			if j.errs, err = catalog.DecodeErrors(errs); err != nil {
 				return fmt.Errorf("load %s: %w", r, err)
 			}
-			if j.entity, err = decodeBody(body); err != nil {
+			if j.entity, err = storedBody(body, final, orphan != 0); err != nil {
 				return fmt.Errorf("load %s: %w", r, err)
 			}
 			if j.rels, err = ap.incoming(r); err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -329,6 +330,49 @@ func testKeepPrevious(t *testing.T, s catalog.Store) {
 	}
 	_, err := s.EntityByRef(ctx, "component:default/never-stored", catalog.Filter{})
 	mustNotFound(t, err, "keep-previous without stored entity")
+}
+
+// testKeepPreviousOfOrphan: an orphan that comes back invalid keeps its
+// stored body, without the orphan annotation the stitch added, and with an
+// orphan annotation its own body carried.
+func testKeepPreviousOfOrphan(t *testing.T, s catalog.Store) {
+	l := addLoc(t, s, "https://example.com/kpo.yaml")
+	plainC := E("Component", "", "plain", "type", "service")
+	plainC.Metadata.Annotations = map[string]string{"team": "x"}
+	own := E("Component", "", "own", "type", "library")
+	own.Metadata.Annotations = map[string]string{catalog.AnnotationOrphan: "false"}
+	g := E("Group", "", "g")
+	apply(t, s, catalog.Apply{LocationID: l.ID, Entities: []catalog.Processed{owned(plainC, "group:default/g"), owned(own, "group:default/g"), {Entity: g}}})
+	res := apply(t, s, catalog.Apply{LocationID: l.ID, Entities: plain(E("Group", "", "g")), OrphanStrategy: catalog.OrphanKeep})
+	if res.Orphaned != 2 || !isOrphan(get(t, s, "component:default/plain")) || !isOrphan(get(t, s, "component:default/own")) {
+		t.Fatalf("orphaning: %+v", res)
+	}
+	pe := func(ref string) []catalog.ProcessingError {
+		return []catalog.ProcessingError{{Doc: 0, Name: "InputError", Message: "spec.type is invalid", Entity: ref}}
+	}
+	apply(t, s, catalog.Apply{LocationID: l.ID, OrphanStrategy: catalog.OrphanKeep, Entities: []catalog.Processed{
+		{Entity: E("Component", "", "plain", "type", "WRONG"), KeepPrevious: true, Errors: pe("component:default/plain")},
+		{Entity: E("Component", "", "own", "type", "WRONG"), KeepPrevious: true, Errors: pe("component:default/own")},
+		{Entity: E("Group", "", "g")},
+	}})
+	for ref, want := range map[string]struct {
+		typ string
+		ann map[string]string
+	}{
+		"component:default/plain": {"service", map[string]string{"team": "x"}},
+		"component:default/own":   {"library", map[string]string{catalog.AnnotationOrphan: "false"}},
+	} {
+		e := get(t, s, ref)
+		if e.SpecString("type") != want.typ || fmt.Sprint(e.Metadata.Annotations) != fmt.Sprint(want.ann) {
+			t.Fatalf("%s: body not kept as it was: spec %v, annotations %v", ref, e.Spec, e.Metadata.Annotations)
+		}
+		if got := relStrings(e); !eqStrings(got, []string{"ownedBy>group:default/g"}) {
+			t.Fatalf("%s: relations not kept: %v", ref, got)
+		}
+		if e.Status == nil || len(e.Status.Items) != 1 {
+			t.Fatalf("%s: status not set: %+v", ref, e.Status)
+		}
+	}
 }
 
 func testDeleteByUID(t *testing.T, s catalog.Store) {

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"KeepSources", testKeepSources},
 		{"Conflicts", testConflicts},
 		{"KeepPrevious", testKeepPrevious},
+		{"KeepPreviousOfOrphan", testKeepPreviousOfOrphan},
 		{"DeleteEntityByUID", testDeleteByUID},
 		{"DeleteLocation", testDeleteLocation},
 		{"Ancestry", testAncestry},
