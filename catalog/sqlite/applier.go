@@ -43,6 +43,7 @@ type applier struct {
 	keepBody  []*catalog.EntityWrite
 	staged    []postings.Staged
 	deleted   []uint32
+	inserted  []string // refs of inserted entities, for the search outbox (writeOutbox)
 	rowWrites int64
 }
 
@@ -92,6 +93,7 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 func (ap *applier) close() {
 	if ap.pending != nil {
 		<-ap.pending.done // its goroutines only compute; wait so none outlives the apply
+		ap.staged = append(ap.staged, ap.pending.staged...) // for the caller's Abort
 		ap.pending = nil
 	}
 	for _, st := range []*sql.Stmt{ap.relsBySource, ap.relsByOrig, ap.delRels, ap.insRel, ap.insRels, ap.insEnt, ap.updEnt, ap.delEnt, ap.entByRef, ap.updFinal, ap.entByID} {
@@ -208,6 +210,7 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 	go func() {
 		defer close(next.done)
 		parallel(len(jobs), func(i int) { jobs[i].run(true) })
+		next.staged = ap.stage(jobs) // off the writer's goroutine too
 	}()
 	err := ap.flush()
 	ap.pending = next
@@ -270,6 +273,7 @@ func (ap *applier) writeDeferred() error {
 			}
 		}
 		parallel(len(jobs), func(i int) { jobs[i].run(true) })
+		ap.staged = append(ap.staged, ap.stage(jobs)...)
 		if err := ap.writeRows(full, jobs); err != nil {
 			return err
 		}
@@ -295,9 +299,10 @@ func (ap *applier) readyToStitch(j *stitchJob, w *catalog.EntityWrite) error {
 
 // stitchedPart is a part whose entities are being stitched.
 type stitchedPart struct {
-	full []*catalog.EntityWrite
-	jobs []*stitchJob
-	done chan struct{}
+	full   []*catalog.EntityWrite
+	jobs   []*stitchJob
+	staged []postings.Staged // the jobs' docs, staged in the index (nil if a job failed)
+	done   chan struct{}
 }
 
 // flush writes the entity rows of the pending part once it is stitched.
@@ -308,12 +313,25 @@ func (ap *applier) flush() error {
 	}
 	<-p.done
 	ap.pending = nil
+	ap.staged = append(ap.staged, p.staged...)
 	return ap.writeRows(p.full, p.jobs)
 }
 
-// writeRows writes the entity rows of stitched writes and stages their docs.
+// stage stages the docs of stitched jobs in the index, unless one failed
+// (writeRows then returns its error).
+func (ap *applier) stage(jobs []*stitchJob) []postings.Staged {
+	docs := make([]postings.Doc, len(jobs))
+	for i, j := range jobs {
+		if j.err != nil {
+			return nil
+		}
+		docs[i] = toDoc(j)
+	}
+	return ap.s.ix.Stage(docs)
+}
+
+// writeRows writes the entity rows of stitched, staged writes.
 func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) error {
-	docs := make([]postings.Doc, 0, len(jobs))
 	for i, w := range full {
 		j := jobs[i]
 		if j.err != nil {
@@ -324,15 +342,45 @@ func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) err
 				j.bodyColumn(), string(j.final), j.etag, w.Errors, ap.now, w.Prev.ID); err != nil {
 				return fmt.Errorf("update %s: %w", w.Ref, err)
 			}
-		} else if _, err := ap.insEnt.ExecContext(ap.ctx, j.id, w.UID, w.Ref, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
-			j.bodyColumn(), string(j.final), j.etag, w.Errors, ap.now); err != nil {
-			return fmt.Errorf("insert %s: %w", w.Ref, err)
+		} else {
+			if _, err := ap.insEnt.ExecContext(ap.ctx, j.id, w.UID, w.Ref, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
+				j.bodyColumn(), string(j.final), j.etag, w.Errors, ap.now); err != nil {
+				return fmt.Errorf("insert %s: %w", w.Ref, err)
+			}
+			ap.inserted = append(ap.inserted, w.Ref)
 		}
 		ap.rowWrites++
-		docs = append(docs, toDoc(j))
 		jobs[i] = nil // its tokens live on in the staged doc only
 	}
-	ap.staged = append(ap.staged, ap.s.ix.Stage(docs)...)
+	return nil
+}
+
+// writeOutbox records the inserted entities in the search outbox, as the
+// triggers of migration 0003 do for updates and deletes: one pending row per
+// ref, replacing an older one with a new, larger seq. Sorted refs keep the
+// outbox's ref index writes in order.
+func (ap *applier) writeOutbox() error {
+	if len(ap.inserted) == 0 {
+		return nil
+	}
+	sort.Strings(ap.inserted)
+	for refs := ap.inserted; len(refs) > 0; {
+		n := min(len(refs), relBatch)
+		args := make([]any, n)
+		for i, r := range refs[:n] {
+			args[i] = r
+		}
+		marks := "?" + strings.Repeat(", ?", n-1)
+		if _, err := ap.tx.ExecContext(ap.ctx, "DELETE FROM search_outbox WHERE ref IN ("+marks+")", args...); err != nil {
+			return fmt.Errorf("search outbox: %w", err)
+		}
+		if _, err := ap.tx.ExecContext(ap.ctx, "INSERT INTO search_outbox (ref, deleted) VALUES "+
+			strings.TrimSuffix(strings.Repeat("(?, 0), ", n), ", "), args...); err != nil {
+			return fmt.Errorf("search outbox: %w", err)
+		}
+		refs = refs[n:]
+	}
+	ap.inserted = nil
 	return nil
 }
 

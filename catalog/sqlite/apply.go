@@ -311,7 +311,11 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 		tx.Rollback()
 		return err
 	}
-	if err := fn(ap); err != nil {
+	err = fn(ap)
+	if err == nil {
+		err = ap.writeOutbox()
+	}
+	if err != nil {
 		ap.close()
 		tx.Rollback()
 		s.ix.Abort(ap.staged)

@@ -8,8 +8,9 @@ import (
 	"github.com/portico-dev/portico/catalog"
 )
 
-// SearchOutbox implements catalog.Store. The rows are written by triggers on
-// entities (migration 0003), inside the writing transaction.
+// SearchOutbox implements catalog.Store. The rows are written inside the
+// writing transaction: by the applier for inserted entities (writeOutbox),
+// by triggers on entities for updates and deletes (migrations 0003, 0005).
 func (s *Store) SearchOutbox(ctx context.Context, after int64, limit int) ([]catalog.SearchChange, error) {
 	if limit <= 0 {
 		limit = -1
