@@ -186,3 +186,21 @@ func LocationTargets(e *Entity) []string {
 
 // GeneratedLocationRef is defined in plan.go (same contract as the brief:
 // "location:default/generated-<sha1hex of type:target>").
+
+// reverseRelations maps each relation type of §1.4 to its other direction.
+var reverseRelations = func() map[string]string {
+	m := map[string]string{}
+	for _, fs := range relationFields {
+		for _, f := range fs {
+			m[f.outgoing], m[f.incoming] = f.incoming, f.outgoing
+		}
+	}
+	return m
+}()
+
+// ReverseRelation returns the type of the other direction of a relation
+// type of §1.4 (ownedBy → ownerOf, ...); false for any other type.
+func ReverseRelation(t string) (string, bool) {
+	r, ok := reverseRelations[t]
+	return r, ok
+}

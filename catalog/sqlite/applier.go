@@ -33,7 +33,7 @@ type applier struct {
 	now        int64
 	nextID     int64 // ids of new entities are assigned here, so their relation rows go first
 
-	relsBySource, relsByOrig, delRels, insRel, insRels  *sql.Stmt
+	rel                                                 relationStmts
 	insEnt, updEnt, delEnt, entByRef, updFinal, entByID *sql.Stmt
 
 	pending   *stitchedPart   // stitched on other goroutines, written by the next writePart or finish
@@ -62,12 +62,6 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 		dst **sql.Stmt
 		q   string
 	}{
-		{&ap.relsBySource, "SELECT type, target_ref FROM relations WHERE source_ref = ?"},
-		{&ap.relsByOrig, "SELECT source_ref, type, target_ref FROM relations WHERE originator_id = ?"},
-		{&ap.delRels, "DELETE FROM relations WHERE originator_id = ?"},
-		{&ap.insRel, "INSERT OR IGNORE INTO relations (originator_id, source_ref, type, target_ref) VALUES (?, ?, ?, ?)"},
-		{&ap.insRels, "INSERT OR IGNORE INTO relations (originator_id, source_ref, type, target_ref) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", relBatch), ", ")},
 		{&ap.insEnt, `INSERT INTO entities (id, uid, ref, kind, namespace, name, location_id, parent_ref, source_key, hash, body, final, etag, errors, orphan, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`},
 		{&ap.updEnt, `UPDATE entities SET uid = ?, kind = ?, namespace = ?, name = ?, location_id = ?, parent_ref = ?, source_key = ?, hash = ?,
@@ -82,6 +76,10 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 			return nil, err
 		}
 	}
+	if err := ap.rel.prepare(ctx, tx); err != nil {
+		ap.close()
+		return nil, err
+	}
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM entities").Scan(&ap.nextID); err != nil {
 		ap.close()
 		return nil, fmt.Errorf("read last entity id: %w", err)
@@ -92,50 +90,16 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 
 func (ap *applier) close() {
 	if ap.pending != nil {
-		<-ap.pending.done // its goroutines only compute; wait so none outlives the apply
+		<-ap.pending.done                                   // its goroutines only compute; wait so none outlives the apply
 		ap.staged = append(ap.staged, ap.pending.staged...) // for the caller's Abort
 		ap.pending = nil
 	}
-	for _, st := range []*sql.Stmt{ap.relsBySource, ap.relsByOrig, ap.delRels, ap.insRel, ap.insRels, ap.insEnt, ap.updEnt, ap.delEnt, ap.entByRef, ap.updFinal, ap.entByID} {
+	ap.rel.close()
+	for _, st := range []*sql.Stmt{ap.insEnt, ap.updEnt, ap.delEnt, ap.entByRef, ap.updFinal, ap.entByID} {
 		if st != nil {
 			st.Close()
 		}
 	}
-}
-
-func (ap *applier) originated(id int64) ([]catalog.RelationRow, error) {
-	rows, err := ap.relsByOrig.QueryContext(ap.ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("relations of entity %d: %w", id, err)
-	}
-	defer rows.Close()
-	var out []catalog.RelationRow
-	for rows.Next() {
-		var r catalog.RelationRow
-		if err := rows.Scan(&r.Source, &r.Type, &r.Target); err != nil {
-			return nil, fmt.Errorf("relations of entity %d: %w", id, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// incoming returns the stored rows whose source is ref.
-func (ap *applier) incoming(ref string) ([]catalog.RelationRow, error) {
-	rows, err := ap.relsBySource.QueryContext(ap.ctx, ref)
-	if err != nil {
-		return nil, fmt.Errorf("relations to %s: %w", ref, err)
-	}
-	defer rows.Close()
-	var out []catalog.RelationRow
-	for rows.Next() {
-		r := catalog.RelationRow{Source: ref}
-		if err := rows.Scan(&r.Type, &r.Target); err != nil {
-			return nil, fmt.Errorf("relations to %s: %w", ref, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // mark records that rows with these sources changed.
@@ -163,7 +127,7 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 		return nil
 	}
 	jobs := make([]*stitchJob, len(full))
-	var rows []any // relation rows, 4 values each, written relBatch at a time
+	var rows []any // stored relation rows, 5 values each, written relBatch at a time
 	for i, w := range full {
 		j := &stitchJob{ref: w.Ref, entity: w.Processed.Entity, uid: w.UID, body: w.Processed.Body}
 		if w.Prev != nil {
@@ -174,8 +138,8 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 			}
 			ap.mark(catalog.ChangedRelationSources(old, w.Relations), w.Ref)
 			if len(old) > 0 {
-				if _, err := ap.delRels.ExecContext(ap.ctx, w.Prev.ID); err != nil {
-					return fmt.Errorf("replace relations of %s: %w", w.Ref, err)
+				if err := ap.deleteRelations(w.Prev.ID, w.Ref); err != nil {
+					return err
 				}
 			}
 		} else {
@@ -187,8 +151,12 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 				}
 			}
 		}
-		for _, r := range w.Relations {
-			rows = append(rows, j.id, r.Source, r.Type, r.Target)
+		packed, err := packRelations(w.Ref, w.Relations)
+		if err != nil {
+			return err
+		}
+		for _, p := range packed {
+			rows = append(rows, j.id, w.Ref, p.typ, p.other, p.dir)
 		}
 		jobs[i] = j
 	}
@@ -287,7 +255,7 @@ func (ap *applier) writeDeferred() error {
 // as stitched with every row written so far, so its mark goes.
 func (ap *applier) readyToStitch(j *stitchJob, w *catalog.EntityWrite) error {
 	var err error
-	if j.rels, err = ap.incoming(w.Ref); err != nil {
+	if j.rels, err = ap.incoming(j.id, w.Ref); err != nil {
 		return err
 	}
 	if j.errs, err = catalog.DecodeErrors(w.Errors); err != nil {
@@ -384,28 +352,6 @@ func (ap *applier) writeOutbox() error {
 	return nil
 }
 
-// relBatch is how many relation rows one INSERT writes (4 variables each):
-// one statement per row made the per-call overhead most of the cost.
-const relBatch = 128
-
-// insertRelations writes rows (originator, source, type, target, ...).
-func (ap *applier) insertRelations(rows []any) error {
-	n := len(rows) / 4
-	for len(rows) >= 4*relBatch {
-		if _, err := ap.insRels.ExecContext(ap.ctx, rows[:4*relBatch]...); err != nil {
-			return fmt.Errorf("insert relations: %w", err)
-		}
-		rows = rows[4*relBatch:]
-	}
-	for ; len(rows) > 0; rows = rows[4:] {
-		if _, err := ap.insRel.ExecContext(ap.ctx, rows[:4]...); err != nil {
-			return fmt.Errorf("insert relation of %v: %w", rows[0], err)
-		}
-	}
-	ap.rowWrites += int64(n)
-	return nil
-}
-
 // finish executes the rest of a plan once every part is written: deletes,
 // then every entity whose final JSON changes without being written (peers
 // whose incoming relations changed after they were stitched, kept bodies
@@ -421,8 +367,8 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			return err
 		}
 		ap.mark(catalog.ChangedRelationSources(old, nil), d.Ref)
-		if _, err := ap.delRels.ExecContext(ap.ctx, d.ID); err != nil {
-			return fmt.Errorf("delete relations of %s: %w", d.Ref, err)
+		if err := ap.deleteRelations(d.ID, d.Ref); err != nil {
+			return err
 		}
 		if _, err := ap.delEnt.ExecContext(ap.ctx, d.ID); err != nil {
 			return fmt.Errorf("delete %s: %w", d.Ref, err)
@@ -495,7 +441,7 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			if j.entity, err = storedBody(body, final, orphan != 0); err != nil {
 				return fmt.Errorf("load %s: %w", r, err)
 			}
-			if j.rels, err = ap.incoming(r); err != nil {
+			if j.rels, err = ap.incoming(j.id, r); err != nil {
 				return err
 			}
 			jobs = append(jobs, j)

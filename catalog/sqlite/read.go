@@ -262,38 +262,3 @@ func (s *Store) Ancestry(ctx context.Context, ref string) ([]catalog.AncestryIte
 	}
 	return out, nil
 }
-
-// Relations returns the rows whose source or target is one of refs.
-func (s *Store) Relations(ctx context.Context, refs []string) ([]catalog.RelationRow, error) {
-	var out []catalog.RelationRow
-	seen := map[catalog.RelationRow]bool{}
-	for _, r := range refs {
-		canon := strings.ToLower(r)
-		rows, err := s.r.QueryContext(ctx,
-			// Relations are stored in both directions, so the rows pointing at
-			// ref are found from ref's own rows (see migration 0002).
-			`SELECT source_ref, type, target_ref FROM relations WHERE source_ref = ?1
-			 UNION
-			 SELECT source_ref, type, target_ref FROM relations
-			 WHERE source_ref IN (SELECT target_ref FROM relations WHERE source_ref = ?1) AND target_ref = ?1`, canon)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
-		}
-		for rows.Next() {
-			var row catalog.RelationRow
-			if err := rows.Scan(&row.Source, &row.Type, &row.Target); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
-			}
-			if !seen[row] {
-				seen[row] = true
-				out = append(out, row)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
-		}
-	}
-	return out, nil
-}

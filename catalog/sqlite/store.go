@@ -64,7 +64,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	// journal_size_limit: a million-entity Apply is one transaction, so the WAL
 	// grows to the size of everything it wrote; without a limit the file stays
 	// that large after the checkpoint, doubling the store's size on disk.
-	w, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-262144)&_pragma=journal_size_limit(67108864)&_txlock=immediate"))
+	w, err := sql.Open("sqlite", dsn("&_pragma=cache_size(-1572864)&_pragma=journal_size_limit(67108864)&_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: open %s: %w", path, err)
 	}

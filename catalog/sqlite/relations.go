@@ -1,0 +1,226 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/portico-dev/portico/catalog"
+)
+
+// Relation rows are stored as pairs (migration 0006). What an entity
+// originates is a list of rows each of which has the entity's ref as source
+// or as target, almost always in pairs of a type and its reverse (A ownedBy
+// X and X ownerOf A): a pair is one stored row, anchored at the originator's
+// ref; a row without its twin is one stored row too, dir saying which way
+// it points.
+const (
+	dirOut  = 1 // anchor --type--> other
+	dirIn   = 2 // other --type--> anchor
+	dirBoth = 3 // anchor --type--> other and other --reverse(type)--> anchor
+)
+
+// relCols are a stored row's columns after originator_id.
+const relCols = "anchor_ref, type, other_ref, dir"
+
+// pairRow is one stored row of an originator; its anchor is the
+// originator's ref.
+type pairRow struct {
+	typ, other string
+	dir        int
+}
+
+// packRelations turns the rows an entity originates into stored rows,
+// without duplicates. A row that has the entity as neither source nor
+// target breaks catalog.Processed's contract and is refused.
+func packRelations(self string, rows []catalog.RelationRow) ([]pairRow, error) {
+	seen := make(map[catalog.RelationRow]bool, len(rows))
+	uniq := make([]catalog.RelationRow, 0, len(rows))
+	for _, r := range rows {
+		if r.Source != self && r.Target != self {
+			return nil, fmt.Errorf("relation %s %s %s of %s: an entity's relations must have it as source or target", r.Source, r.Type, r.Target, self)
+		}
+		if !seen[r] {
+			seen[r] = true
+			uniq = append(uniq, r)
+		}
+	}
+	taken := map[catalog.RelationRow]bool{} // rows stored as the twin of a pair
+	out := make([]pairRow, 0, len(uniq)/2+1)
+	for _, r := range uniq {
+		if r.Source != self || taken[r] {
+			continue
+		}
+		if rev, ok := catalog.ReverseRelation(r.Type); ok {
+			twin := catalog.RelationRow{Source: r.Target, Type: rev, Target: self}
+			if twin != r && seen[twin] && !taken[twin] {
+				taken[twin] = true
+				out = append(out, pairRow{typ: r.Type, other: r.Target, dir: dirBoth})
+				continue
+			}
+		}
+		out = append(out, pairRow{typ: r.Type, other: r.Target, dir: dirOut})
+	}
+	for _, r := range uniq {
+		if r.Source != self && !taken[r] {
+			out = append(out, pairRow{typ: r.Type, other: r.Source, dir: dirIn})
+		}
+	}
+	return out, nil
+}
+
+// appendRows appends the relation rows a stored row stands for.
+func appendRows(dst []catalog.RelationRow, anchor, typ, other string, dir int) []catalog.RelationRow {
+	if dir != dirIn {
+		dst = append(dst, catalog.RelationRow{Source: anchor, Type: typ, Target: other})
+	}
+	switch dir {
+	case dirIn:
+		dst = append(dst, catalog.RelationRow{Source: other, Type: typ, Target: anchor})
+	case dirBoth:
+		if rev, ok := catalog.ReverseRelation(typ); ok {
+			dst = append(dst, catalog.RelationRow{Source: other, Type: rev, Target: anchor})
+		}
+	}
+	return dst
+}
+
+// scanRelations reads rows of relCols and expands them; keep, when set,
+// says which expanded rows to return.
+func scanRelations(rows *sql.Rows, dst []catalog.RelationRow, keep func(catalog.RelationRow) bool) ([]catalog.RelationRow, error) {
+	defer rows.Close()
+	var one [2]catalog.RelationRow
+	for rows.Next() {
+		var anchor, typ, other string
+		var dir int
+		if err := rows.Scan(&anchor, &typ, &other, &dir); err != nil {
+			return nil, err
+		}
+		for _, r := range appendRows(one[:0], anchor, typ, other, dir) {
+			if keep == nil || keep(r) {
+				dst = append(dst, r)
+			}
+		}
+	}
+	return dst, rows.Err()
+}
+
+// relationStmts are the applier's prepared statements on relation_pairs.
+type relationStmts struct {
+	incoming, byOrig, del, ins, insBatch *sql.Stmt
+}
+
+// relBatch is how many stored rows one INSERT writes (5 variables each):
+// one statement per row made the per-call overhead most of the cost.
+const relBatch = 100
+
+func (rs *relationStmts) prepare(ctx context.Context, tx *sql.Tx) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&rs.incoming, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ?1 AND dir != 2 UNION ALL " +
+			"SELECT " + relCols + " FROM relation_pairs WHERE other_ref = ?2 AND dir != 1"},
+		{&rs.byOrig, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ?"},
+		{&rs.del, "DELETE FROM relation_pairs WHERE originator_id = ?"},
+		{&rs.ins, "INSERT OR IGNORE INTO relation_pairs (originator_id, " + relCols + ") VALUES (?, ?, ?, ?, ?)"},
+		{&rs.insBatch, "INSERT OR IGNORE INTO relation_pairs (originator_id, " + relCols + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", relBatch), ", ")},
+	} {
+		st, err := tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.q, err)
+		}
+		*p.dst = st
+	}
+	return nil
+}
+
+func (rs *relationStmts) close() {
+	for _, st := range []*sql.Stmt{rs.incoming, rs.byOrig, rs.del, rs.ins, rs.insBatch} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// originated returns the rows entity id originated.
+func (ap *applier) originated(id int64) ([]catalog.RelationRow, error) {
+	rows, err := ap.rel.byOrig.QueryContext(ap.ctx, id)
+	if err == nil {
+		var out []catalog.RelationRow
+		if out, err = scanRelations(rows, nil, nil); err == nil {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("relations of entity %d: %w", id, err)
+}
+
+// incoming returns the stored rows whose source is ref (entity id): its
+// own outgoing rows and the rows others originated towards it.
+func (ap *applier) incoming(id int64, ref string) ([]catalog.RelationRow, error) {
+	rows, err := ap.rel.incoming.QueryContext(ap.ctx, id, ref)
+	if err == nil {
+		var out []catalog.RelationRow
+		if out, err = scanRelations(rows, nil, func(r catalog.RelationRow) bool { return r.Source == ref }); err == nil {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("relations of %s: %w", ref, err)
+}
+
+// insertRelations writes stored rows (originator, anchor, type, other, dir, ...).
+func (ap *applier) insertRelations(rows []any) error {
+	n := len(rows) / 5
+	for len(rows) >= 5*relBatch {
+		if _, err := ap.rel.insBatch.ExecContext(ap.ctx, rows[:5*relBatch]...); err != nil {
+			return fmt.Errorf("insert relations: %w", err)
+		}
+		rows = rows[5*relBatch:]
+	}
+	for ; len(rows) > 0; rows = rows[5:] {
+		if _, err := ap.rel.ins.ExecContext(ap.ctx, rows[:5]...); err != nil {
+			return fmt.Errorf("insert relation of %v: %w", rows[0], err)
+		}
+	}
+	ap.rowWrites += int64(n)
+	return nil
+}
+
+// deleteRelations removes every row entity id originated.
+func (ap *applier) deleteRelations(id int64, ref string) error {
+	if _, err := ap.rel.del.ExecContext(ap.ctx, id); err != nil {
+		return fmt.Errorf("delete relations of %s: %w", ref, err)
+	}
+	return nil
+}
+
+// Relations returns the rows whose source or target is one of refs: the
+// rows each ref's entity originated and the rows others originated towards
+// it.
+func (s *Store) Relations(ctx context.Context, refs []string) ([]catalog.RelationRow, error) {
+	var out []catalog.RelationRow
+	seen := map[catalog.RelationRow]bool{}
+	for _, r := range refs {
+		canon := strings.ToLower(r)
+		rows, err := s.r.QueryContext(ctx,
+			`SELECT `+relCols+` FROM relation_pairs WHERE originator_id = (SELECT id FROM entities WHERE ref = ?1)
+			 UNION ALL
+			 SELECT `+relCols+` FROM relation_pairs WHERE other_ref = ?1`, canon)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
+		}
+		out, err = scanRelations(rows, out, func(row catalog.RelationRow) bool {
+			if seen[row] {
+				return false
+			}
+			seen[row] = true
+			return true
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,194 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"testing"
+
+	"github.com/portico-dev/portico/catalog"
+)
+
+func TestPackRelations(t *testing.T) {
+	const self = "component:default/c"
+	row := func(s, typ, d string) catalog.RelationRow {
+		return catalog.RelationRow{Source: s, Type: typ, Target: d}
+	}
+	in := []catalog.RelationRow{
+		row(self, "ownedBy", "group:default/g"), row("group:default/g", "ownerOf", self), // a pair
+		row(self, "ownedBy", "group:default/g"),                       // a duplicate
+		row(self, "partOf", "system:default/s"),                       // no twin
+		row("api:default/a", "apiProvidedBy", self),                   // no twin either
+		row(self, "dependsOn", self), row(self, "dependencyOf", self), // a pair with itself
+		row(self, "custom", "resource:default/r"), row("resource:default/r", "custom", self), // unknown type: no pair
+	}
+	got, err := packRelations(self, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []pairRow{
+		{"ownedBy", "group:default/g", dirBoth}, {"partOf", "system:default/s", dirOut},
+		{"dependsOn", self, dirBoth}, {"custom", "resource:default/r", dirOut},
+		{"apiProvidedBy", "api:default/a", dirIn}, {"custom", "resource:default/r", dirIn},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("packed:\n got %v\nwant %v", got, want)
+	}
+	// Expanding the stored rows gives the input back, without the duplicate.
+	var back []catalog.RelationRow
+	for _, p := range got {
+		back = appendRows(back, self, p.typ, p.other, p.dir)
+	}
+	if len(back) != len(in)-1 {
+		t.Fatalf("expanded %d rows, want %d: %v", len(back), len(in)-1, back)
+	}
+	uniq := map[string]bool{}
+	for _, s := range rowStrings(in) {
+		uniq[s] = true
+	}
+	for _, s := range rowStrings(back) {
+		if !uniq[s] {
+			t.Fatalf("expanded row %s was not in the input", s)
+		}
+		delete(uniq, s)
+	}
+	if len(uniq) != 0 {
+		t.Fatalf("rows lost: %v", uniq)
+	}
+	if _, err := packRelations(self, []catalog.RelationRow{row("a:default/x", "ownedBy", "b:default/y")}); err == nil {
+		t.Fatalf("a row touching neither side was accepted")
+	}
+}
+
+func rowStrings(rows []catalog.RelationRow) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.Source + " " + r.Type + " " + r.Target
+	}
+	sort.Strings(out)
+	return out
+}
+
+// A store of schema version 5 (one row per direction) opens at version 6
+// with the same relations and stitches them as before.
+func TestRelationPairsMigration(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/m.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(kind, name string, spec map[string]any) *catalog.Entity {
+		return &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: kind, Metadata: catalog.Metadata{Name: name}, Spec: spec}
+	}
+	var ps []catalog.Processed
+	for _, e := range []*catalog.Entity{
+		mk("Group", "g", map[string]any{"type": "team"}),
+		mk("Component", "a", map[string]any{"type": "service", "lifecycle": "production", "owner": "g", "dependsOn": []any{"component:b", "component:a"}}),
+		mk("Component", "b", map[string]any{"type": "service", "lifecycle": "production", "owner": "g", "dependencyOf": []any{"component:a"}}),
+		mk("Component", "c", map[string]any{"type": "service", "lifecycle": "production", "owner": "missing"}),
+	} {
+		rows, errs := catalog.EmitRelations(e)
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		ps = append(ps, catalog.Processed{Entity: e, Relations: rows})
+	}
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: ps}); err != nil {
+		t.Fatal(err)
+	}
+	refs := []string{"group:default/g", "component:default/a", "component:default/b", "component:default/c", "group:default/missing"}
+	snapshot := func(s *Store) (string, string) {
+		rows, err := s.Relations(ctx, refs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var finals []string
+		for _, r := range refs[:4] {
+			rec, err := s.EntityByRef(ctx, r, catalog.Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			finals = append(finals, string(rec.JSON))
+		}
+		return fmt.Sprint(rowStrings(rows)), fmt.Sprint(finals)
+	}
+	wantRows, wantFinals := snapshot(s)
+	// Turn the store back into schema version 5: the rows of each originator
+	// in both directions, one table row each.
+	for _, q := range []string{
+		`CREATE TABLE relations (originator_id INTEGER NOT NULL, source_ref TEXT NOT NULL, type TEXT NOT NULL, target_ref TEXT NOT NULL,
+			PRIMARY KEY (originator_id, source_ref, type, target_ref)) WITHOUT ROWID`,
+		`CREATE INDEX relations_source ON relations (source_ref)`,
+	} {
+		if _, err := s.w.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pairs, err := s.w.QueryContext(ctx, "SELECT originator_id, "+relCols+" FROM relation_pairs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type old struct {
+		id  int64
+		row catalog.RelationRow
+	}
+	var olds []old
+	for pairs.Next() {
+		var id int64
+		var anchor, typ, other string
+		var d int
+		if err := pairs.Scan(&id, &anchor, &typ, &other, &d); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range appendRows(nil, anchor, typ, other, d) {
+			olds = append(olds, old{id, r})
+		}
+	}
+	pairs.Close()
+	for _, o := range olds {
+		if _, err := s.w.ExecContext(ctx, "INSERT OR IGNORE INTO relations VALUES (?, ?, ?, ?)", o.id, o.row.Source, o.row.Type, o.row.Target); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{"DROP TABLE relation_pairs", "PRAGMA user_version = 5"} {
+		if _, err := s.w.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var n int
+	if err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'relations'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("old relations table left behind (%d, %v)", n, err)
+	}
+	if gotRows, gotFinals := snapshot(s); gotRows != wantRows || gotFinals != wantFinals {
+		t.Fatalf("after migration:\nrows %s\nwant %s\nfinals %s\nwant %s", gotRows, wantRows, gotFinals, wantFinals)
+	}
+	// A write after the migration replaces the migrated rows of its
+	// originator and re-stitches its peers as before.
+	ps[1].Entity.Spec["owner"] = "other"
+	ps[1].Relations, _ = catalog.EmitRelations(ps[1].Entity)
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: ps}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.Relations(ctx, []string{"group:default/g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(rowStrings(rows)); got != "[component:default/b ownedBy group:default/g group:default/g ownerOf component:default/b]" {
+		t.Fatalf("relations of g after a move: %s", got)
+	}
+}
