@@ -158,6 +158,11 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 		for _, p := range packed {
 			rows = append(rows, j.id, w.Ref, p.typ, p.other, p.dir)
 		}
+		for _, r := range w.Relations {
+			if r.Source == w.Ref {
+				j.own = append(j.own, r)
+			}
+		}
 		jobs[i] = j
 	}
 	if err := ap.insertRelations(rows); err != nil {
@@ -255,9 +260,10 @@ func (ap *applier) writeDeferred() error {
 // as stitched with every row written so far, so its mark goes.
 func (ap *applier) readyToStitch(j *stitchJob, w *catalog.EntityWrite) error {
 	var err error
-	if j.rels, err = ap.incoming(j.id, w.Ref); err != nil {
+	if j.rels, err = ap.towards(j.own, w.Ref); err != nil {
 		return err
 	}
+	j.own = nil
 	if j.errs, err = catalog.DecodeErrors(w.Errors); err != nil {
 		return err
 	}

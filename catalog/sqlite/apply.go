@@ -338,6 +338,7 @@ type stitchJob struct {
 	entity  *catalog.Entity
 	body    []byte
 	uid     string
+	own     []catalog.RelationRow // rows the entity originates with itself as source, until readyToStitch
 	rels    []catalog.RelationRow
 	errs    []catalog.ProcessingError
 	orphan  bool

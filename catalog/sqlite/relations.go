@@ -108,7 +108,7 @@ func scanRelations(rows *sql.Rows, dst []catalog.RelationRow, keep func(catalog.
 
 // relationStmts are the applier's prepared statements on relation_pairs.
 type relationStmts struct {
-	incoming, byOrig, del, ins, insBatch *sql.Stmt
+	own, towards, byOrig, del, ins, insBatch *sql.Stmt
 }
 
 // relBatch is how many stored rows one INSERT writes (5 variables each):
@@ -120,8 +120,8 @@ func (rs *relationStmts) prepare(ctx context.Context, tx *sql.Tx) error {
 		dst **sql.Stmt
 		q   string
 	}{
-		{&rs.incoming, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ?1 AND dir != 2 UNION ALL " +
-			"SELECT " + relCols + " FROM relation_pairs WHERE other_ref = ?2 AND dir != 1"},
+		{&rs.own, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ? AND dir != 2"},
+		{&rs.towards, "SELECT " + relCols + " FROM relation_pairs WHERE other_ref = ? AND dir != 1"},
 		{&rs.byOrig, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ?"},
 		{&rs.del, "DELETE FROM relation_pairs WHERE originator_id = ?"},
 		{&rs.ins, "INSERT OR IGNORE INTO relation_pairs (originator_id, " + relCols + ") VALUES (?, ?, ?, ?, ?)"},
@@ -138,7 +138,7 @@ func (rs *relationStmts) prepare(ctx context.Context, tx *sql.Tx) error {
 }
 
 func (rs *relationStmts) close() {
-	for _, st := range []*sql.Stmt{rs.incoming, rs.byOrig, rs.del, rs.ins, rs.insBatch} {
+	for _, st := range []*sql.Stmt{rs.own, rs.towards, rs.byOrig, rs.del, rs.ins, rs.insBatch} {
 		if st != nil {
 			st.Close()
 		}
@@ -158,16 +158,30 @@ func (ap *applier) originated(id int64) ([]catalog.RelationRow, error) {
 }
 
 // incoming returns the stored rows whose source is ref (entity id): its
-// own outgoing rows and the rows others originated towards it.
+// own outgoing rows and the rows others originated towards it (towards).
 func (ap *applier) incoming(id int64, ref string) ([]catalog.RelationRow, error) {
-	rows, err := ap.rel.incoming.QueryContext(ap.ctx, id, ref)
+	rows, err := ap.rel.own.QueryContext(ap.ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("relations of %s: %w", ref, err)
+	}
+	out, err := scanRelations(rows, nil, func(r catalog.RelationRow) bool { return r.Source == ref })
+	if err != nil {
+		return nil, fmt.Errorf("relations of %s: %w", ref, err)
+	}
+	return ap.towards(out, ref)
+}
+
+// towards appends to dst the stored rows others originated whose source is
+// ref (an entity's own rows are in hand when it is written: see
+// readyToStitch).
+func (ap *applier) towards(dst []catalog.RelationRow, ref string) ([]catalog.RelationRow, error) {
+	rows, err := ap.rel.towards.QueryContext(ap.ctx, ref)
 	if err == nil {
-		var out []catalog.RelationRow
-		if out, err = scanRelations(rows, nil, func(r catalog.RelationRow) bool { return r.Source == ref }); err == nil {
-			return out, nil
+		if dst, err = scanRelations(rows, dst, func(r catalog.RelationRow) bool { return r.Source == ref }); err == nil {
+			return dst, nil
 		}
 	}
-	return nil, fmt.Errorf("relations of %s: %w", ref, err)
+	return nil, fmt.Errorf("relations to %s: %w", ref, err)
 }
 
 // insertRelations writes stored rows (originator, anchor, type, other, dir, ...).
