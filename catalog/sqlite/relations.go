@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/portico-dev/portico/catalog"
@@ -184,21 +185,40 @@ func (ap *applier) towards(dst []catalog.RelationRow, ref string) ([]catalog.Rel
 	return nil, fmt.Errorf("relations to %s: %w", ref, err)
 }
 
-// insertRelations writes stored rows (originator, anchor, type, other, dir, ...).
-func (ap *applier) insertRelations(rows []any) error {
-	n := len(rows) / 5
-	for len(rows) >= 5*relBatch {
-		if _, err := ap.rel.insBatch.ExecContext(ap.ctx, rows[:5*relBatch]...); err != nil {
-			return fmt.Errorf("insert relations: %w", err)
+// storedRelation is one row to insert: an originator's id and ref and a
+// packed row.
+type storedRelation struct {
+	id     int64
+	anchor string
+	pairRow
+}
+
+// insertRelations writes rows, sorted by the other side first: a part's
+// originators are new, ascending ids (the key's end), while the other
+// sides are all over relation_pairs_other, whose pages a sorted part visits
+// once each.
+func (ap *applier) insertRelations(rels []storedRelation) error {
+	sort.Slice(rels, func(a, b int) bool { return rels[a].other < rels[b].other })
+	args := make([]any, 0, 5*min(len(rels), relBatch))
+	for len(rels) > 0 {
+		n := min(len(rels), relBatch)
+		if n < relBatch {
+			n = 1
 		}
-		rows = rows[5*relBatch:]
-	}
-	for ; len(rows) > 0; rows = rows[5:] {
-		if _, err := ap.rel.ins.ExecContext(ap.ctx, rows[:5]...); err != nil {
-			return fmt.Errorf("insert relation of %v: %w", rows[0], err)
+		args = args[:0]
+		for _, r := range rels[:n] {
+			args = append(args, r.id, r.anchor, r.typ, r.other, r.dir)
 		}
+		st := ap.rel.insBatch
+		if n == 1 {
+			st = ap.rel.ins
+		}
+		if _, err := st.ExecContext(ap.ctx, args...); err != nil {
+			return fmt.Errorf("insert relations of %s: %w", rels[0].anchor, err)
+		}
+		rels = rels[n:]
+		ap.rowWrites += int64(n)
 	}
-	ap.rowWrites += int64(n)
 	return nil
 }
 

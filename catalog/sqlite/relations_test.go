@@ -192,3 +192,43 @@ func TestRelationPairsMigration(t *testing.T) {
 		t.Fatalf("relations of g after a move: %s", got)
 	}
 }
+
+// A new store gets pageSize pages in WAL mode; an existing store keeps the
+// page size it has.
+func TestPageSize(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pragma := func(s *Store, name string) string {
+		var v string
+		if err := s.w.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if ps, jm := pragma(s, "page_size"), pragma(s, "journal_mode"); ps != fmt.Sprint(pageSize) || jm != "wal" {
+		t.Fatalf("new store: page_size %s, journal_mode %s", ps, jm)
+	}
+	if err := s.KVSet(ctx, "t", "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"PRAGMA journal_mode=DELETE", "PRAGMA page_size=4096", "VACUUM", "PRAGMA journal_mode=WAL"} {
+		if _, err := s.w.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	if s, err = Open(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if ps := pragma(s, "page_size"); ps != "4096" {
+		t.Fatalf("reopened 4 KiB store has page_size %s", ps)
+	}
+	if v, ok, err := s.KVGet(ctx, "t", "k"); err != nil || !ok || string(v) != "v" {
+		t.Fatalf("reopened store lost its data: %q %v %v", v, ok, err)
+	}
+}
