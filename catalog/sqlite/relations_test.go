@@ -215,6 +215,7 @@ func TestPageSize(t *testing.T) {
 	if err := s.KVSet(ctx, "t", "k", []byte("v")); err != nil {
 		t.Fatal(err)
 	}
+	s.r.Close() // leaving WAL mode needs the only connection
 	for _, q := range []string{"PRAGMA journal_mode=DELETE", "PRAGMA page_size=4096", "VACUUM", "PRAGMA journal_mode=WAL"} {
 		if _, err := s.w.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
