@@ -422,6 +422,11 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 		jobs := make([]*stitchJob, 0, len(part))
 		extra := make([]override, 0, len(part))
 		locs := make([]string, 0, len(part))
+		type stored struct {
+			body, final []byte
+			orphan      bool
+		}
+		raws := make([]stored, 0, len(part)) // decoded with the stitching, off this goroutine
 		for _, r := range part {
 			ov := restitch[r]
 			j := &stitchJob{ref: r}
@@ -449,17 +454,22 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			if j.errs, err = catalog.DecodeErrors(errs); err != nil {
 				return fmt.Errorf("load %s: %w", r, err)
 			}
-			if j.entity, err = storedBody(body, final, orphan != 0); err != nil {
-				return fmt.Errorf("load %s: %w", r, err)
-			}
 			if j.rels, err = ap.incoming(j.id, r); err != nil {
 				return err
 			}
 			jobs = append(jobs, j)
 			extra = append(extra, ov)
 			locs = append(locs, loc)
+			raws = append(raws, stored{body, final, orphan != 0})
 		}
-		parallel(len(jobs), func(i int) { jobs[i].run(false) })
+		parallel(len(jobs), func(i int) {
+			j, raw := jobs[i], raws[i]
+			if j.entity, j.err = storedBody(raw.body, raw.final, raw.orphan); j.err != nil {
+				j.err = fmt.Errorf("load %s: %w", j.ref, j.err)
+				return
+			}
+			j.run(false)
+		})
 		var docs []postings.Doc
 		for i, j := range jobs {
 			if j.err != nil {
