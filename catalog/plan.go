@@ -195,6 +195,13 @@ func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
 		if pr.Entity.Kind == "" || pr.Entity.Metadata.Name == "" {
 			return nil, inputErrorf("apply %s: entity %d has no kind or name", a.LocationID, i)
 		}
+		self := pr.Entity.Ref().String()
+		for _, rel := range pr.Relations {
+			if !strings.EqualFold(rel.Source, self) && !strings.EqualFold(rel.Target, self) { // refs are lower-cased below
+				return nil, inputErrorf("apply %s: relation %s %s %s of entity %s has the entity as neither source nor target",
+					a.LocationID, rel.Source, rel.Type, rel.Target, self)
+			}
+		}
 	}
 	for i := range part {
 		pr := &part[i]

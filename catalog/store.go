@@ -131,7 +131,9 @@ type Processed struct {
 	// Entity without relations or status; metadata.uid and etag are set by the store.
 	Entity *Entity
 	// Relations are every relation this entity originates, in both directions:
-	// each row's Source is either this entity or the target of its reference.
+	// each row's Source is either this entity or the target of its reference
+	// (then its Target is this entity). A row with the entity on neither side
+	// fails the apply with an InputError.
 	Relations []RelationRow
 	// Errors are processing errors of this entity; when non-empty and
 	// KeepPrevious is set, the stored body is kept and only status changes.

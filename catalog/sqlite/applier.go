@@ -156,11 +156,7 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 				}
 			}
 		}
-		packed, err := packRelations(w.Ref, w.Relations)
-		if err != nil {
-			return err
-		}
-		for _, p := range packed {
+		for _, p := range packRelations(w.Ref, w.Relations) {
 			rels = append(rels, storedRelation{j.id, w.Ref, p})
 		}
 		for _, r := range w.Relations {

@@ -33,15 +33,12 @@ type pairRow struct {
 }
 
 // packRelations turns the rows an entity originates into stored rows,
-// without duplicates. A row that has the entity as neither source nor
-// target breaks catalog.Processed's contract and is refused.
-func packRelations(self string, rows []catalog.RelationRow) ([]pairRow, error) {
+// without duplicates. Every row has the entity as source or target (the
+// planner refuses an apply where one does not).
+func packRelations(self string, rows []catalog.RelationRow) []pairRow {
 	seen := make(map[catalog.RelationRow]bool, len(rows))
 	uniq := make([]catalog.RelationRow, 0, len(rows))
 	for _, r := range rows {
-		if r.Source != self && r.Target != self {
-			return nil, fmt.Errorf("relation %s %s %s of %s: an entity's relations must have it as source or target", r.Source, r.Type, r.Target, self)
-		}
 		if !seen[r] {
 			seen[r] = true
 			uniq = append(uniq, r)
@@ -68,7 +65,7 @@ func packRelations(self string, rows []catalog.RelationRow) ([]pairRow, error) {
 			out = append(out, pairRow{typ: r.Type, other: r.Source, dir: dirIn})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // appendRows appends the relation rows a stored row stands for.

@@ -375,6 +375,26 @@ func testKeepPreviousOfOrphan(t *testing.T, s catalog.Store) {
 	}
 }
 
+// testRelationOnNeitherSide: a relation row that has its entity as neither
+// source nor target fails the apply with an InputError and writes nothing.
+func testRelationOnNeitherSide(t *testing.T, s catalog.Store) {
+	l := addLoc(t, s, "https://example.com/neither.yaml")
+	good := owned(E("Component", "", "good"), "group:default/g")
+	apply(t, s, catalog.Apply{LocationID: l.ID, Entities: []catalog.Processed{good}})
+	bad := catalog.Processed{Entity: E("Component", "", "bad"), Relations: []catalog.RelationRow{
+		{Source: "component:default/x", Type: "ownedBy", Target: "group:default/g"}}}
+	_, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: []catalog.Processed{bad}, OrphanStrategy: catalog.OrphanDelete})
+	var ie *catalog.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "neither source nor target") {
+		t.Fatalf("want an InputError naming the row, got %v", err)
+	}
+	_, err = s.EntityByRef(ctx, "component:default/bad", catalog.Filter{})
+	mustNotFound(t, err, "entity of a refused apply")
+	if got := relStrings(get(t, s, "component:default/good")); !eqStrings(got, []string{"ownedBy>group:default/g"}) {
+		t.Fatalf("a refused apply changed what was stored: %v", got)
+	}
+}
+
 func testDeleteByUID(t *testing.T, s catalog.Store) {
 	l := addLoc(t, s, "https://example.com/del.yaml")
 	c := E("Component", "", "c")

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"Conflicts", testConflicts},
 		{"KeepPrevious", testKeepPrevious},
 		{"KeepPreviousOfOrphan", testKeepPreviousOfOrphan},
+		{"RelationOnNeitherSide", testRelationOnNeitherSide},
 		{"DeleteEntityByUID", testDeleteByUID},
 		{"DeleteLocation", testDeleteLocation},
 		{"Ancestry", testAncestry},
