@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // TokenSet is an entity flattened for filtering: lower-cased dotted key → the
@@ -199,27 +198,6 @@ func dedupSorted(vs []string) []string {
 	return out
 }
 
-// tokenMaps are the maps of a released TokenSet and Originals.
-type tokenMaps struct {
-	ts   TokenSet
-	orig Originals
-}
-
-var tokenMapPool sync.Pool
-
-// ReleaseTokens hands back what TokensOfEntity (or StitchTokens) returned
-// once nothing reads it any more: its maps, emptied, serve a later call. A
-// large store ingest tokenises every entity it writes, and the token map
-// was the largest allocation of an entity's way through it (~2.6 KB).
-func ReleaseTokens(ts TokenSet, orig Originals) {
-	if ts == nil || orig == nil || len(ts) > 256 { // a rare huge map is not worth keeping
-		return
-	}
-	clear(ts)
-	clear(orig)
-	tokenMapPool.Put(&tokenMaps{ts, orig})
-}
-
 // TokensOfEntity is TokensWithOriginals(json.Marshal(e)) computed from the
 // struct, without the JSON round trip (the store tokenises every entity it
 // stitches; encoding and decoding the final JSON again was a third of that).
@@ -227,12 +205,7 @@ func ReleaseTokens(ts TokenSet, orig Originals) {
 func TokensOfEntity(e *Entity) (TokenSet, Originals) {
 	m := &e.Metadata
 	keys := 12 + len(m.Labels) + len(m.Annotations) + 2*len(m.Tags) + 2*len(e.Spec) + min(len(e.Relations), 8)
-	f := flattener{}
-	if m, _ := tokenMapPool.Get().(*tokenMaps); m != nil {
-		f.ts, f.orig = m.ts, m.orig
-	} else {
-		f.ts, f.orig = make(TokenSet, keys), Originals{}
-	}
+	f := flattener{ts: make(TokenSet, keys), orig: Originals{}}
 	f.add("apiversion", e.APIVersion)
 	f.add("kind", e.Kind)
 	if m.Title != "" {

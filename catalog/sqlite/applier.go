@@ -307,14 +307,10 @@ func (ap *applier) stage(jobs []*stitchJob) []postings.Staged {
 	// look-ups (addStored) and the API's reads wait milliseconds for it,
 	// not the ~80 ms a 2,048-entity part takes at a million entities.
 	out := make([]postings.Staged, 0, len(docs))
-	for rest := docs; len(rest) > 0; {
-		n := min(len(rest), stageBatch)
-		out = append(out, ap.s.ix.Stage(rest[:n])...)
-		rest = rest[n:]
-	}
-	for i, j := range jobs { // staged as posting ids: the token maps can serve the next part
-		catalog.ReleaseTokens(j.tokens, j.orig)
-		j.tokens, j.orig, docs[i] = nil, nil, postings.Doc{}
+	for len(docs) > 0 {
+		n := min(len(docs), stageBatch)
+		out = append(out, ap.s.ix.Stage(docs[:n])...)
+		docs = docs[n:]
 	}
 	return out
 }
