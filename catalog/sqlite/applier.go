@@ -91,8 +91,10 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 
 func (ap *applier) close() {
 	if ap.pending != nil {
-		<-ap.pending.done                                   // its goroutines only compute; wait so none outlives the apply
-		ap.staged = append(ap.staged, ap.pending.staged...) // for the caller's Abort
+		// Its goroutines only compute; wait so none outlives the apply, and
+		// hand what they staged to the caller's Abort.
+		<-ap.pending.done
+		ap.staged = append(ap.staged, ap.pending.staged...)
 		ap.pending = nil
 	}
 	ap.rel.close()
@@ -127,10 +129,10 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 	if len(full) == 0 {
 		return nil
 	}
-	// In ref order, new entities get ascending ids in ref order too: the
-	// entity rows, the ref index and the lookups of the rows towards each
-	// entity then walk their B-trees in order, which keeps a part's pages
-	// in the cache at a million entities.
+	// In ref order, new entities get ascending ids in ref order too, so the
+	// entity rows, the ref index and the look-ups of the rows towards each
+	// entity walk their B-trees in order within a part. (No measurable
+	// effect at a million entities with the 1.5 GB page cache.)
 	sort.Slice(full, func(a, b int) bool { return full[a].Ref < full[b].Ref })
 	jobs := make([]*stitchJob, len(full))
 	var rels []storedRelation
@@ -348,6 +350,9 @@ func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) err
 	return nil
 }
 
+// outboxBatch is how many refs one outbox DELETE and INSERT take.
+const outboxBatch = 100
+
 // writeOutbox records the inserted entities in the search outbox, as the
 // triggers of migration 0003 do for updates and deletes: one pending row per
 // ref, replacing an older one with a new, larger seq. Sorted refs keep the
@@ -358,7 +363,7 @@ func (ap *applier) writeOutbox() error {
 	}
 	sort.Strings(ap.inserted)
 	for refs := ap.inserted; len(refs) > 0; {
-		n := min(len(refs), relBatch)
+		n := min(len(refs), outboxBatch)
 		args := make([]any, n)
 		for i, r := range refs[:n] {
 			args[i] = r
