@@ -18,7 +18,9 @@ CREATE TABLE relation_pairs (
 	PRIMARY KEY (originator_id, other_ref, type, dir)
 ) WITHOUT ROWID;
 -- Existing rows keep one row per direction (dir 1 or 2); the next write of
--- their originator stores them as pairs.
+-- their originator stores them as pairs. A row that named its originator on
+-- neither side (never written by the ingest; the planner now refuses one)
+-- has no place in this table and is dropped.
 INSERT OR IGNORE INTO relation_pairs (originator_id, anchor_ref, type, other_ref, dir)
 SELECT r.originator_id, e.ref, r.type, r.target_ref, 1 FROM relations r JOIN entities e ON e.id = r.originator_id WHERE r.source_ref = e.ref;
 INSERT OR IGNORE INTO relation_pairs (originator_id, anchor_ref, type, other_ref, dir)
