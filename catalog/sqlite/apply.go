@@ -367,9 +367,9 @@ func (j *stitchJob) run(withBody bool) {
 // from its final JSON: the final JSON is the body plus uid, etag,
 // relations, status and (for an orphan) the orphan annotation, so the body
 // is those taken away again — unless the body itself carries the orphan
-// annotation, which the stitch would overwrite. Storing the body once
-// instead of twice halves the bytes a large apply writes (most rows were a
-// page each with both).
+// annotation, which the stitch would overwrite. Storing the entity once
+// instead of twice cut what a large apply writes by about a quarter (491 →
+// 379 MiB at 100,000 entities; with both, a row took most of a 4 KiB page).
 
 // bodyColumn is what the body column of j's row holds: "" when the body
 // can be derived from the final JSON. j ran with its body (run(true)).
