@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unsafe"
 
 	"github.com/portico-dev/portico/catalog"
 	"github.com/portico-dev/portico/catalog/internal/postings"
@@ -317,11 +316,6 @@ func (ap *applier) stage(jobs []*stitchJob) []postings.Staged {
 	return out
 }
 
-// finalText passes a final JSON to SQLite as TEXT without copying it: the
-// driver copies the bytes into SQLite's memory while it binds, and a final
-// JSON is never changed after its stitch.
-func finalText(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
-
 // stageBatch is how many docs one index lock stages.
 const stageBatch = 128
 
@@ -334,12 +328,12 @@ func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) err
 		}
 		if w.Prev != nil {
 			if _, err := ap.updEnt.ExecContext(ap.ctx, w.UID, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
-				j.bodyColumn(), finalText(j.final), j.etag, w.Errors, ap.now, w.Prev.ID); err != nil {
+				j.bodyColumn(), string(j.final), j.etag, w.Errors, ap.now, w.Prev.ID); err != nil {
 				return fmt.Errorf("update %s: %w", w.Ref, err)
 			}
 		} else {
 			if _, err := ap.insEnt.ExecContext(ap.ctx, j.id, w.UID, w.Ref, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
-				j.bodyColumn(), finalText(j.final), j.etag, w.Errors, ap.now); err != nil {
+				j.bodyColumn(), string(j.final), j.etag, w.Errors, ap.now); err != nil {
 				return fmt.Errorf("insert %s: %w", w.Ref, err)
 			}
 			ap.inserted = append(ap.inserted, w.Ref)
@@ -501,7 +495,7 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			if j.orphan {
 				orphan = 1
 			}
-			if _, err := ap.updFinal.ExecContext(ap.ctx, finalText(j.final), j.etag, catalog.EncodeErrors(j.errs), orphan, locs[i], ap.now, j.id); err != nil {
+			if _, err := ap.updFinal.ExecContext(ap.ctx, string(j.final), j.etag, catalog.EncodeErrors(j.errs), orphan, locs[i], ap.now, j.id); err != nil {
 				return fmt.Errorf("re-stitch %s: %w", j.ref, err)
 			}
 			ap.rowWrites++
