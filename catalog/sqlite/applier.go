@@ -128,11 +128,6 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 	if len(full) == 0 {
 		return nil
 	}
-	// In ref order, new entities get ascending ids in ref order too, so the
-	// entity rows, the ref index and the look-ups of the rows towards each
-	// entity walk their B-trees in order within a part. (No measurable
-	// effect at a million entities with the 1.5 GB page cache.)
-	sort.Slice(full, func(a, b int) bool { return full[a].Ref < full[b].Ref })
 	jobs := make([]*stitchJob, len(full))
 	var rels []storedRelation
 	for i, w := range full {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/portico-dev/portico/catalog"
@@ -190,12 +189,8 @@ type storedRelation struct {
 	pairRow
 }
 
-// insertRelations writes rows, sorted by the other side first: a part's
-// originators are new, ascending ids (the key's end), while the other
-// sides are all over relation_pairs_other, whose pages a sorted part visits
-// once each.
+// insertRelations writes rows, relBatch a statement and the rest one by one.
 func (ap *applier) insertRelations(rels []storedRelation) error {
-	sort.Slice(rels, func(a, b int) bool { return rels[a].other < rels[b].other })
 	args := make([]any, 0, 5*min(len(rels), relBatch))
 	for len(rels) > 0 {
 		n := min(len(rels), relBatch)
