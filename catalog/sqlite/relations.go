@@ -193,17 +193,13 @@ type storedRelation struct {
 func (ap *applier) insertRelations(rels []storedRelation) error {
 	args := make([]any, 0, 5*min(len(rels), relBatch))
 	for len(rels) > 0 {
-		n := min(len(rels), relBatch)
-		if n < relBatch {
-			n = 1
+		n, st := relBatch, ap.rel.insBatch
+		if len(rels) < relBatch {
+			n, st = 1, ap.rel.ins
 		}
 		args = args[:0]
 		for _, r := range rels[:n] {
 			args = append(args, r.id, r.anchor, r.typ, r.other, r.dir)
-		}
-		st := ap.rel.insBatch
-		if n == 1 {
-			st = ap.rel.ins
 		}
 		if _, err := st.ExecContext(ap.ctx, args...); err != nil {
 			return fmt.Errorf("insert relations of %s: %w", rels[0].anchor, err)
