@@ -33,7 +33,7 @@ type facetCache struct {
 	colOK  bool
 	single bool
 	col    []uint32 // entity id → 1 + index in vals; 0 = no value
-	vals   []*Value
+	vals   []uint32 // value ids
 }
 
 // unfiltered returns the key's facet over every entity. The slice is shared:
@@ -44,56 +44,54 @@ func (c *facetCache) unfiltered(ix *Index, k *Key) []catalog.FacetCount {
 	if c.allOK && c.allGen == ix.gen {
 		return c.all
 	}
-	vals := make([]*Value, 0, len(k.values))
-	out := make([]catalog.FacetCount, 0, len(k.values))
-	for _, v := range k.values {
-		if n := v.card(); n > 0 {
-			vals = append(vals, v)
-			out = append(out, catalog.FacetCount{Value: v.orig, Count: int(n)})
+	var vals []uint32
+	out := make([]catalog.FacetCount, 0, k.values.n)
+	k.values.each(func(vid uint32) {
+		if n := ix.val(vid).n; n > 0 {
+			vals = append(vals, vid)
+			out = append(out, catalog.FacetCount{Value: ix.origStr(vid), Count: int(n)})
 		}
-	}
-	sortFacets(out, func(i int) string { return vals[i].val })
+	})
+	sortFacets(out, func(i int) string { return ix.valStr(vals[i]) })
 	c.all, c.allGen, c.allOK = out, ix.gen, true
 	return out
 }
 
 // column returns the key's entity → value column, or false when some entity
 // has several values for the key. Call under the index's read lock.
-func (c *facetCache) column(ix *Index, k *Key) ([]uint32, []*Value, bool) {
+func (c *facetCache) column(ix *Index, k *Key) ([]uint32, []uint32, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.colOK && c.colGen == ix.gen {
 		return c.col, c.vals, c.single
 	}
 	c.colGen, c.colOK = ix.gen, true
-	c.single = k.multi == nil || k.multi.IsEmpty()
+	c.single = k.multi == 0 || ix.val(k.multi).n == 0
 	if !c.single {
 		c.col, c.vals = nil, nil
 		return nil, nil, false
 	}
 	col := make([]uint32, len(ix.docs))
-	vals := make([]*Value, 0, len(k.values))
-	for _, v := range k.values {
-		vals = append(vals, v)
+	vals := make([]uint32, 0, k.values.n)
+	k.values.each(func(vid uint32) {
+		vals = append(vals, vid)
 		slot := uint32(len(vals))
-		switch {
-		case v.bm != nil:
-			it := v.bm.Iterator()
-			for it.HasNext() {
-				if id := it.Next(); int(id) < len(col) {
-					col[id] = slot
-				}
-			}
-		case v.has1 && int(v.one) < len(col):
-			col[v.one] = slot
+		ids, bm := ix.ids(ix.val(vid))
+		if bm != nil {
+			ids = bm.ToArray()
 		}
-	}
+		for _, id := range ids {
+			if int(id) < len(col) {
+				col[id] = slot
+			}
+		}
+	})
 	c.col, c.vals = col, vals
 	return col, vals, true
 }
 
 // countColumn counts the values of the matching entities.
-func countColumn(match *roaring.Bitmap, col []uint32, vals []*Value) []catalog.FacetCount {
+func countColumn(ix *Index, match *roaring.Bitmap, col []uint32, vals []uint32) []catalog.FacetCount {
 	counts := make([]int, len(vals)+1)
 	it := match.Iterator()
 	for it.HasNext() {
@@ -105,8 +103,8 @@ func countColumn(match *roaring.Bitmap, col []uint32, vals []*Value) []catalog.F
 	var keys []string
 	for i, n := range counts[1:] {
 		if n > 0 {
-			out = append(out, catalog.FacetCount{Value: vals[i].orig, Count: n})
-			keys = append(keys, vals[i].val)
+			out = append(out, catalog.FacetCount{Value: ix.origStr(vals[i]), Count: n})
+			keys = append(keys, ix.valStr(vals[i]))
 		}
 	}
 	if out == nil {

@@ -23,9 +23,9 @@ type textCache struct {
 	gen  uint64
 	ok   bool
 	blob string
-	ends []int // ends[i]: end offset (exclusive) of vals[i] in blob
-	vals []*Value
-	odd  []*Value // values containing textSep, matched one by one
+	ends []int    // ends[i]: end offset (exclusive) of vals[i] in blob
+	vals []uint32 // value ids
+	odd  []uint32 // values containing textSep, matched one by one
 }
 
 // get returns the cache, current for ix's generation. Its fields are not
@@ -37,21 +37,22 @@ func (c *textCache) get(ix *Index, k *Key) *textCache {
 		return c
 	}
 	n := 0
-	vals := make([]*Value, 0, len(k.values))
+	vals := make([]uint32, 0, k.values.n)
 	c.odd = nil
-	for s, v := range k.values {
+	k.values.each(func(vid uint32) {
+		s := ix.valStr(vid)
 		if strings.Contains(s, textSep) {
-			c.odd = append(c.odd, v)
-			continue
+			c.odd = append(c.odd, vid)
+			return
 		}
 		n += len(s) + 1
-		vals = append(vals, v)
-	}
+		vals = append(vals, vid)
+	})
 	var b strings.Builder
 	b.Grow(n)
 	ends := make([]int, len(vals))
-	for i, v := range vals {
-		b.WriteString(v.val)
+	for i, vid := range vals {
+		b.WriteString(ix.valStr(vid))
 		ends[i] = b.Len()
 		b.WriteString(textSep)
 	}
@@ -68,19 +69,18 @@ func (ix *Index) FullText(term string, keys []string) *roaring.Bitmap {
 	// bitmap to OR.
 	var ids []uint32
 	var bms []*roaring.Bitmap
-	hit := func(v *Value) {
-		switch {
-		case v.bm != nil:
-			bms = append(bms, v.bm)
-		case v.has1:
-			ids = append(ids, v.one)
+	hit := func(vid uint32) {
+		vs, bm := ix.ids(ix.val(vid))
+		if bm != nil {
+			bms = append(bms, bm)
 		}
+		ids = append(ids, vs...)
 	}
 	scan := func(k *Key) {
 		tc := k.text.get(ix, k)
-		for _, v := range tc.odd {
-			if strings.Contains(v.val, term) {
-				hit(v)
+		for _, vid := range tc.odd {
+			if strings.Contains(ix.valStr(vid), term) {
+				hit(vid)
 			}
 		}
 		if strings.Contains(term, textSep) {

@@ -100,11 +100,11 @@ func BenchmarkFullText100k(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				var bms []*roaring.Bitmap
 				for _, k := range keys {
-					for s, v := range ix.keys[k].values {
-						if strings.Contains(s, term) {
-							bms = append(bms, v.bitmap())
+					ix.keys[k].values.each(func(vid uint32) {
+						if strings.Contains(ix.valStr(vid), term) {
+							bms = append(bms, ix.bitmap(ix.val(vid)))
 						}
-					}
+					})
 				}
 				roaring.FastOr(bms...)
 			}

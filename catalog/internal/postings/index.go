@@ -1,11 +1,16 @@
 // Package postings is the catalog stores' in-memory inverted index: for every
 // token key of every entity (catalog.TokenSet of the final JSON), a
-// dictionary of lower-cased value → roaring bitmap of entity ids, a bitmap of
-// the entities having the key, and the original spelling of every value.
+// dictionary of lower-cased value → the entities having it, a bitmap of the
+// entities having the key, and the original spelling of every value.
 // Filters compile to bitmap algebra; counts are cardinalities; facets are
 // AND-cardinalities; ordering walks a ref-sorted id list or a key's sorted
 // values. It is a secondary index rebuilt from the store at open and updated
 // after each committed write.
+//
+// Its bulk — values, their strings, the refs and posting ids of every
+// entity, the dictionaries — lives in pointer-free blocks (flat.go), so a
+// million-entity index costs the garbage collector a few thousand objects
+// to mark rather than tens of millions.
 //
 // It imports only catalog and roaring; it must never import a store.
 package postings
@@ -23,14 +28,24 @@ import (
 // query and the record fetch that follows see one state), the writer takes
 // Lock around Apply.
 type Index struct {
-	mu   sync.RWMutex
-	all  *roaring.Bitmap
-	keys map[string]*Key
-	vals []*Value // by posting id; nil slots are free
-	free []uint32
-	docs []doc // by entity id
-	// byRef maps canonical ref → id; sorted lists live ids by ref.
-	byRef  map[string]uint32
+	mu       sync.RWMutex
+	all      *roaring.Bitmap
+	keys     map[string]*Key
+	keyByID  []*Key // by Key.id; nil slots are free
+	freeKeys []uint32
+
+	vals  [][]value // pages of valPage values, by value id; id 0 means none
+	nvals uint32    // value ids handed out, including 0
+	free  []uint32  // dropped value ids
+	strs  strPool   // values' strings and docs' refs
+	sets  blocks    // the entities of values with 2..blockLen of them
+	bms   []*roaring.Bitmap
+	freeB []uint32
+
+	docs  []doc        // by entity id
+	posts pool[uint32] // docs' posting ids
+	// byRef holds 1 + the id of every live doc, by ref; sorted lists live ids by ref.
+	byRef  table
 	sorted []uint32
 	// dirty lists keys whose sorted value list needs a merge at Commit.
 	dirty map[*Key]bool
@@ -43,11 +58,18 @@ type Index struct {
 
 // Key is one token key.
 type Key struct {
+	id      uint32
 	name    string
-	values  map[string]*Value
-	keyOnly *Value          // entities with the key but no indexable value
-	exists  *roaring.Bitmap // entities with the key
-	multi   *roaring.Bitmap // entities with more than one value for the key
+	values  table  // value ids, by value
+	keyOnly uint32 // value id of the entities with the key but no indexable value; 0 = none
+	// exists and multi are the value ids of two entity sets without a string
+	// of their own (not in values): the entities having the key, and those
+	// with more than one value for it (0 until there is one). A set, not a
+	// bitmap each, because most keys are rare: Backstage's flattening makes
+	// a key of every string in an array (spec.dependsOn.component:x), so a
+	// million entities have hundreds of thousands of keys.
+	exists uint32
+	multi  uint32
 
 	sortMu   sync.Mutex
 	sortedV  []string // lazily built; kept up to date once built
@@ -58,91 +80,51 @@ type Key struct {
 	facets facetCache
 	text   textCache // the values joined, for FullText (fulltext.go)
 
-	// sortedP holds the Value of each of sortedV, for generation sortedPGen.
-	sortedP    []*Value
+	// sortedP holds the value id of each of sortedV, for generation sortedPGen.
+	sortedP    []uint32
 	sortedPGen uint64
 }
 
-// Value is one posting list: the entities whose key has this value. Most
+// value is one posting list: the entities whose key has this value. Most
 // values of a large catalog (names, uids, etags, descriptions) belong to one
-// entity, so a value holds a single id inline and only grows a bitmap for a
-// second one: millions fewer heap objects for the garbage collector to scan.
-type Value struct {
-	id   uint32
-	key  *Key
-	val  string
-	orig string
-	one  uint32
-	has1 bool
-	bm   *roaring.Bitmap // nil while the value has at most one entity
+// entity, held inline; a few more fill a block; only a value shared widely
+// (a kind, a popular owner) grows a roaring bitmap.
+type value struct {
+	val, orig span // orig is val's span unless ownOrig
+	key       uint32
+	one       uint32 // inline: the entity; block: the block; bitmap: index in Index.bms
+	n         uint32 // entities
+	form      uint8
+	ownOrig   bool
+	live      bool
 }
 
-func (v *Value) add(id uint32) {
-	switch {
-	case v.bm != nil:
-		v.bm.Add(id)
-	case !v.has1:
-		v.one, v.has1 = id, true
-	case v.one != id:
-		v.bm, v.has1 = roaring.BitmapOf(v.one, id), false
-	}
-}
+const (
+	formInline = iota
+	formBlock
+	formBitmap
+)
 
-func (v *Value) remove(id uint32) {
-	if v.bm != nil {
-		v.bm.Remove(id)
-	} else if v.has1 && v.one == id {
-		v.has1 = false
-	}
-}
+const valPage = 1 << 16
 
-func (v *Value) empty() bool {
-	if v.bm != nil {
-		return v.bm.IsEmpty()
-	}
-	return !v.has1
-}
-
-func (v *Value) card() uint64 {
-	if v.bm != nil {
-		return v.bm.GetCardinality()
-	}
-	if v.has1 {
-		return 1
-	}
-	return 0
-}
-
-func (v *Value) andCard(m *roaring.Bitmap) uint64 {
-	if v.bm != nil {
-		return v.bm.AndCardinality(m)
-	}
-	if v.has1 && m.Contains(v.one) {
-		return 1
-	}
-	return 0
-}
-
-// bitmap returns the entities as a bitmap; read-only (a fresh one for a single id).
-func (v *Value) bitmap() *roaring.Bitmap {
-	if v.bm != nil {
-		return v.bm
-	}
-	if v.has1 {
-		return roaring.BitmapOf(v.one)
-	}
-	return roaring.New()
-}
+// Compaction thresholds of the pools, in bytes and posting ids of dead runs
+// (variables for tests).
+var (
+	compactStrings = 32 << 20
+	compactPosts   = 8 << 20
+)
 
 type doc struct {
-	ref      string
-	live     bool
-	postings []uint32
+	ref   span
+	posts span
+	live  bool
 }
 
 // New returns an empty index.
 func New() *Index {
-	return &Index{all: roaring.New(), keys: map[string]*Key{}, byRef: map[string]uint32{}, dirty: map[*Key]bool{}}
+	return &Index{all: roaring.New(), keys: map[string]*Key{}, dirty: map[*Key]bool{},
+		nvals: 1, vals: [][]value{make([]value, valPage)},
+		strs: strPool{newPool[byte]()}, posts: newPool[uint32]()}
 }
 
 // RLock / RUnlock bracket a read.
@@ -178,30 +160,29 @@ func (ix *Index) Stage(docs []Doc) []Staged {
 		for key, vs := range d.Tokens {
 			k := ix.keys[key]
 			if k == nil {
-				k = &Key{name: key, values: map[string]*Value{}, exists: roaring.New(), multi: roaring.New()}
-				ix.keys[key] = k
+				k = ix.newKey(key)
 			}
 			if len(vs) == 0 {
-				if k.keyOnly == nil {
+				if k.keyOnly == 0 {
 					k.keyOnly = ix.newValue(k, "", "")
 				}
-				st.postings = append(st.postings, k.keyOnly.id)
+				st.postings = append(st.postings, k.keyOnly)
 				continue
 			}
 			for j, s := range vs {
-				v := k.values[s]
-				if v == nil {
+				vid := ix.lookup(k, s)
+				if vid == 0 {
 					orig := s
 					if o, ok := d.Orig[key][s]; ok {
 						orig = o
 					}
-					v = ix.newValue(k, s, orig)
-					k.values[s] = v
+					vid = ix.newValue(k, s, orig)
+					k.values.insert(hashOf(s), vid)
 					ix.noteAdd(k, s)
 				}
-				st.postings = append(st.postings, v.id)
+				st.postings = append(st.postings, vid)
 				if j == 0 && len(vs) > 1 {
-					st.multi = append(st.multi, v.id)
+					st.multi = append(st.multi, vid)
 				}
 			}
 		}
@@ -217,34 +198,41 @@ func (ix *Index) Commit(puts []Staged, deletes []uint32) {
 	defer ix.mu.Unlock()
 	var addRefs []uint32
 	dropRefs := map[uint32]bool{}
-	var emptied []*Value
+	var emptied []uint32
 	for _, id := range deletes {
-		if ix.removeDoc(id, &emptied) {
+		if ix.removeDoc(id, false, &emptied) {
 			dropRefs[id] = true
 		}
 	}
 	for i := range puts {
 		st := &puts[i]
-		existed := ix.removeDoc(st.ID, &emptied)
+		sameRef := ix.live(st.ID) && ix.Ref(st.ID) == st.Ref
+		existed := ix.removeDoc(st.ID, sameRef, &emptied)
 		if existed {
-			if ix.docs[st.ID].ref != st.Ref {
+			if !sameRef {
 				dropRefs[st.ID] = true
 				existed = false
 			} else {
 				delete(dropRefs, st.ID)
 			}
 		}
-		ix.addStaged(st)
+		ix.addStaged(st, sameRef)
 		if !existed {
 			addRefs = append(addRefs, st.ID)
 		}
 	}
 	ix.sweep(emptied)
 	for _, st := range puts {
-		ix.sweepPostings(st.postings)
+		ix.sweep(st.postings)
 	}
 	ix.mergeSorted(addRefs, dropRefs)
 	ix.flushDirty()
+	if ix.strs.wasteful(compactStrings) {
+		ix.compactStrings()
+	}
+	if ix.posts.wasteful(compactPosts) {
+		ix.compactPosts()
+	}
 	ix.gen++
 }
 
@@ -253,23 +241,16 @@ func (ix *Index) Abort(staged []Staged) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for _, st := range staged {
-		ix.sweepPostings(st.postings)
+		ix.sweep(st.postings)
 	}
 	ix.flushDirty()
 }
 
-func (ix *Index) sweepPostings(pids []uint32) {
-	for _, pid := range pids {
-		if v := ix.vals[pid]; v != nil && v.empty() {
-			ix.dropValue(v)
-		}
-	}
-}
-
-func (ix *Index) sweep(vs []*Value) {
-	for _, v := range vs {
-		if ix.vals[v.id] == v && v.empty() {
-			ix.dropValue(v)
+// sweep drops the values among vids left without entities.
+func (ix *Index) sweep(vids []uint32) {
+	for _, vid := range vids {
+		if v := ix.val(vid); v.live && v.n == 0 {
+			ix.dropValue(vid)
 		}
 	}
 }
@@ -284,88 +265,378 @@ func (ix *Index) Len() int { return int(ix.all.GetCardinality()) }
 
 // Lookup returns the id of a canonical ref. Call under RLock.
 func (ix *Index) Lookup(ref string) (uint32, bool) {
-	id, ok := ix.byRef[ref]
-	return id, ok
+	x := ix.byRef.find(hashOf(ref), func(x uint32) bool { return ix.Ref(x-1) == ref })
+	return x - 1, x != 0
 }
 
-// Ref returns the ref of an id. Call under RLock.
+// Ref returns the ref of a live id ("" for any other). The string stays
+// valid after the index changes. Call under RLock.
 func (ix *Index) Ref(id uint32) string {
 	if int(id) < len(ix.docs) {
-		return ix.docs[id].ref
+		return ix.strs.str(ix.docs[id].ref)
 	}
 	return ""
 }
 
+func (ix *Index) live(id uint32) bool { return int(id) < len(ix.docs) && ix.docs[id].live }
+
 // All returns every indexed id (read-only). Call under RLock.
 func (ix *Index) All() *roaring.Bitmap { return ix.all }
 
-func (ix *Index) removeDoc(id uint32, emptied *[]*Value) bool {
-	if int(id) >= len(ix.docs) || !ix.docs[id].live {
+// removeDoc unindexes id; keepRef keeps its ref for a put of the same ref.
+func (ix *Index) removeDoc(id uint32, keepRef bool, emptied *[]uint32) bool {
+	if !ix.live(id) {
 		return false
 	}
 	d := &ix.docs[id]
-	for _, pid := range d.postings {
-		v := ix.vals[pid]
-		v.remove(id)
-		v.key.exists.Remove(id)
-		v.key.multi.Remove(id)
-		if v.empty() {
-			*emptied = append(*emptied, v)
+	for _, pid := range ix.posts.get(d.posts) {
+		v := ix.val(pid)
+		ix.removeFrom(v, id)
+		k := ix.keyByID[v.key]
+		ix.removeFrom(ix.val(k.exists), id)
+		if k.multi != 0 {
+			ix.removeFrom(ix.val(k.multi), id)
+		}
+		if v.n == 0 {
+			*emptied = append(*emptied, pid)
 		}
 	}
-	d.postings = nil
-	d.live = false
+	ix.posts.free(d.posts)
+	d.posts, d.live = span{}, false
 	ix.all.Remove(id)
-	if ix.byRef[d.ref] == id {
-		delete(ix.byRef, d.ref)
+	ix.byRef.remove(hashOf(ix.Ref(id)), id+1)
+	if !keepRef {
+		ix.strs.free(d.ref)
+		d.ref = span{}
 	}
 	return true
 }
 
-func (ix *Index) dropValue(v *Value) {
-	k := v.key
-	if v == k.keyOnly {
-		k.keyOnly = nil
-	} else {
-		delete(k.values, v.val)
-		ix.noteDrop(k, v.val)
-	}
-	ix.vals[v.id] = nil
-	ix.free = append(ix.free, v.id)
-	if len(k.values) == 0 && k.keyOnly == nil {
-		delete(ix.keys, k.name)
-	}
-}
-
-func (ix *Index) addStaged(st *Staged) {
+func (ix *Index) addStaged(st *Staged, sameRef bool) {
 	for int(st.ID) >= len(ix.docs) {
 		ix.docs = append(ix.docs, make([]doc, max(1024, len(ix.docs)/2))...)
 	}
 	dd := &ix.docs[st.ID]
-	dd.ref, dd.live, dd.postings = st.Ref, true, st.postings
+	if !sameRef {
+		dd.ref = ix.strs.putString(st.Ref)
+	}
+	dd.live, dd.posts = true, ix.posts.put(st.postings)
 	ix.all.Add(st.ID)
-	ix.byRef[st.Ref] = st.ID
+	h := hashOf(st.Ref)
+	if prev, ok := ix.Lookup(st.Ref); ok { // the ref moved to this id
+		ix.byRef.remove(h, prev+1)
+	}
+	ix.byRef.insert(h, st.ID+1)
 	for _, pid := range st.postings {
-		v := ix.vals[pid]
-		v.add(st.ID)
-		v.key.exists.Add(st.ID)
+		v := ix.val(pid)
+		ix.addTo(v, st.ID)
+		ix.addTo(ix.val(ix.keyByID[v.key].exists), st.ID)
 	}
 	for _, pid := range st.multi {
-		ix.vals[pid].key.multi.Add(st.ID)
+		k := ix.keyByID[ix.val(pid).key]
+		if k.multi == 0 {
+			k.multi = ix.newSet(k)
+		}
+		ix.addTo(ix.val(k.multi), st.ID)
 	}
 }
 
-func (ix *Index) newValue(k *Key, s, orig string) *Value {
-	v := &Value{key: k, val: s, orig: orig}
-	if n := len(ix.free); n > 0 {
-		v.id = ix.free[n-1]
-		ix.free = ix.free[:n-1]
-		ix.vals[v.id] = v
+func (ix *Index) newKey(name string) *Key {
+	k := &Key{name: name}
+	if n := len(ix.freeKeys); n > 0 {
+		k.id = ix.freeKeys[n-1]
+		ix.freeKeys = ix.freeKeys[:n-1]
+		ix.keyByID[k.id] = k
 	} else {
-		v.id = uint32(len(ix.vals))
-		ix.vals = append(ix.vals, v)
+		k.id = uint32(len(ix.keyByID))
+		ix.keyByID = append(ix.keyByID, k)
 	}
-	return v
+	ix.keys[name] = k
+	k.exists = ix.newSet(k)
+	return k
+}
+
+// hasMulti reports whether entity e has several values for k.
+func (ix *Index) hasMulti(k *Key, e uint32) bool {
+	return k.multi != 0 && ix.contains(ix.val(k.multi), e)
+}
+
+// val returns value vid's record; it moves only when the value is dropped.
+func (ix *Index) val(vid uint32) *value { return &ix.vals[vid/valPage][vid%valPage] }
+
+// valStr / origStr are a value's lower-cased and original spellings.
+func (ix *Index) valStr(vid uint32) string  { return ix.strs.str(ix.val(vid).val) }
+func (ix *Index) origStr(vid uint32) string { return ix.strs.str(ix.val(vid).orig) }
+
+// lookup returns the id of k's value s, 0 if none.
+func (ix *Index) lookup(k *Key, s string) uint32 {
+	return k.values.find(hashOf(s), func(vid uint32) bool { return ix.valStr(vid) == s })
+}
+
+func (ix *Index) newValue(k *Key, s, orig string) uint32 {
+	vid := ix.newSet(k)
+	v := ix.val(vid)
+	v.val = ix.strs.putString(s)
+	v.orig = v.val
+	if orig != s {
+		v.orig, v.ownOrig = ix.strs.putString(orig), true
+	}
+	return vid
+}
+
+// newSet returns a new, empty value of k without a string.
+func (ix *Index) newSet(k *Key) uint32 {
+	var vid uint32
+	if n := len(ix.free); n > 0 {
+		vid = ix.free[n-1]
+		ix.free = ix.free[:n-1]
+	} else {
+		vid = ix.nvals
+		ix.nvals++
+		if int(vid/valPage) == len(ix.vals) {
+			ix.vals = append(ix.vals, make([]value, valPage))
+		}
+	}
+	*ix.val(vid) = value{key: k.id, live: true}
+	return vid
+}
+
+func (ix *Index) dropValue(vid uint32) {
+	v := ix.val(vid)
+	k := ix.keyByID[v.key]
+	if vid == k.keyOnly {
+		k.keyOnly = 0
+	} else {
+		s := ix.strs.str(v.val)
+		k.values.remove(hashOf(s), vid)
+		ix.noteDrop(k, s)
+	}
+	ix.freeValue(vid)
+	if k.values.n == 0 && k.keyOnly == 0 {
+		ix.freeValue(k.exists)
+		if k.multi != 0 {
+			ix.freeValue(k.multi)
+		}
+		delete(ix.keys, k.name)
+		delete(ix.dirty, k)
+		ix.keyByID[k.id] = nil
+		ix.freeKeys = append(ix.freeKeys, k.id)
+	}
+}
+
+// freeValue releases vid's record, strings and entity set.
+func (ix *Index) freeValue(vid uint32) {
+	v := ix.val(vid)
+	switch v.form {
+	case formBlock:
+		ix.sets.release(v.one)
+	case formBitmap:
+		ix.bms[v.one] = nil
+		ix.freeB = append(ix.freeB, v.one)
+	}
+	ix.strs.free(v.val)
+	if v.ownOrig {
+		ix.strs.free(v.orig)
+	}
+	*v = value{}
+	ix.free = append(ix.free, vid)
+}
+
+// addTo adds entity e to v.
+func (ix *Index) addTo(v *value, e uint32) {
+	switch v.form {
+	case formInline:
+		switch {
+		case v.n == 0:
+			v.one, v.n = e, 1
+		case v.one != e:
+			b := ix.sets.alloc()
+			blk := ix.sets.at(b)
+			blk[0], blk[1] = v.one, e
+			v.one, v.n, v.form = b, 2, formBlock
+		}
+	case formBlock:
+		blk := ix.sets.at(v.one)
+		for _, x := range blk[:v.n] {
+			if x == e {
+				return
+			}
+		}
+		if v.n < blockLen {
+			blk[v.n] = e
+			v.n++
+			return
+		}
+		bm := roaring.BitmapOf(blk[:]...)
+		bm.Add(e)
+		ix.sets.release(v.one)
+		v.one, v.n, v.form = ix.newBitmap(bm), v.n+1, formBitmap
+	case formBitmap:
+		if ix.bms[v.one].CheckedAdd(e) {
+			v.n++
+		}
+	}
+}
+
+// removeFrom removes entity e from v, shrinking its form as it empties.
+func (ix *Index) removeFrom(v *value, e uint32) {
+	switch v.form {
+	case formInline:
+		if v.n == 1 && v.one == e {
+			v.n = 0
+		}
+	case formBlock:
+		blk := ix.sets.at(v.one)
+		for i := uint32(0); i < v.n; i++ {
+			if blk[i] == e {
+				v.n--
+				blk[i] = blk[v.n]
+				if v.n == 1 {
+					ix.sets.release(v.one)
+					v.one, v.form = blk[0], formInline
+				}
+				return
+			}
+		}
+	case formBitmap:
+		bm := ix.bms[v.one]
+		if !bm.CheckedRemove(e) {
+			return
+		}
+		if v.n--; v.n <= blockLen/2 {
+			b := ix.sets.alloc()
+			copy(ix.sets.at(b)[:], bm.ToArray())
+			ix.bms[v.one] = nil
+			ix.freeB = append(ix.freeB, v.one)
+			v.one, v.form = b, formBlock
+		}
+	}
+}
+
+func (ix *Index) newBitmap(bm *roaring.Bitmap) uint32 {
+	if n := len(ix.freeB); n > 0 {
+		i := ix.freeB[n-1]
+		ix.freeB = ix.freeB[:n-1]
+		ix.bms[i] = bm
+		return i
+	}
+	ix.bms = append(ix.bms, bm)
+	return uint32(len(ix.bms) - 1)
+}
+
+// ids returns v's entities when it holds at most blockLen (read-only), or
+// false with its bitmap.
+func (ix *Index) ids(v *value) ([]uint32, *roaring.Bitmap) {
+	switch v.form {
+	case formInline:
+		if v.n == 0 {
+			return nil, nil
+		}
+		return []uint32{v.one}, nil
+	case formBlock:
+		return ix.sets.at(v.one)[:v.n], nil
+	}
+	return nil, ix.bms[v.one]
+}
+
+// contains reports whether e has value v.
+func (ix *Index) contains(v *value, e uint32) bool {
+	switch v.form {
+	case formInline:
+		return v.n == 1 && v.one == e
+	case formBlock:
+		for _, x := range ix.sets.at(v.one)[:v.n] {
+			if x == e {
+				return true
+			}
+		}
+		return false
+	}
+	return ix.bms[v.one].Contains(e)
+}
+
+// andCard counts v's entities in m.
+func (ix *Index) andCard(v *value, m *roaring.Bitmap) uint64 {
+	if v.form == formBitmap {
+		return ix.bms[v.one].AndCardinality(m)
+	}
+	n := uint64(0)
+	ids, _ := ix.ids(v)
+	for _, id := range ids {
+		if m.Contains(id) {
+			n++
+		}
+	}
+	return n
+}
+
+// bitmap returns v's entities as a bitmap; read-only (a fresh one for a
+// value without a bitmap of its own).
+func (ix *Index) bitmap(v *value) *roaring.Bitmap {
+	ids, bm := ix.ids(v)
+	if bm != nil {
+		return bm
+	}
+	return roaring.BitmapOf(ids...)
+}
+
+// and returns a fresh bitmap of v's entities in m.
+func (ix *Index) and(v *value, m *roaring.Bitmap) *roaring.Bitmap {
+	ids, bm := ix.ids(v)
+	if bm != nil {
+		return roaring.And(bm, m)
+	}
+	out := roaring.New()
+	for _, id := range ids {
+		if m.Contains(id) {
+			out.Add(id)
+		}
+	}
+	return out
+}
+
+// compactStrings copies the live strings into a new pool, dropping the dead.
+// Strings handed out keep the old chunks alive as long as they are held.
+func (ix *Index) compactStrings() {
+	np := strPool{newPool[byte]()}
+	for vid := uint32(1); vid < ix.nvals; vid++ {
+		v := ix.val(vid)
+		if !v.live {
+			continue
+		}
+		v.val = np.put(ix.strs.get(v.val))
+		if v.ownOrig {
+			v.orig = np.put(ix.strs.get(v.orig))
+		} else {
+			v.orig = v.val
+		}
+	}
+	for i := range ix.docs {
+		if d := &ix.docs[i]; d.live {
+			d.ref = np.put(ix.strs.get(d.ref))
+		}
+	}
+	ix.strs = np
+	// The keys' sorted values still alias the old chunks: point them at the
+	// new ones so the old can go.
+	for _, k := range ix.keyByID {
+		if k != nil && k.built {
+			for i, s := range k.sortedV {
+				k.sortedV[i] = ix.valStr(ix.lookup(k, s))
+			}
+		}
+	}
+}
+
+// compactPosts copies the live docs' posting ids into a new pool.
+func (ix *Index) compactPosts() {
+	np := newPool[uint32]()
+	for i := range ix.docs {
+		if d := &ix.docs[i]; d.live {
+			d.posts = np.put(ix.posts.get(d.posts))
+		}
+	}
+	ix.posts = np
 }
 
 // mergeSorted updates the ref-ordered id list: drops, then a sorted merge of adds.
@@ -373,7 +644,7 @@ func (ix *Index) mergeSorted(add []uint32, drop map[uint32]bool) {
 	if len(add) == 0 && len(drop) == 0 {
 		return
 	}
-	refOf := func(id uint32) string { return ix.docs[id].ref }
+	refOf := ix.Ref
 	sort.Slice(add, func(i, j int) bool { return refOf(add[i]) < refOf(add[j]) })
 	out := make([]uint32, 0, len(ix.sorted)+len(add))
 	i := 0
@@ -394,7 +665,7 @@ func (ix *Index) mergeSorted(add []uint32, drop map[uint32]bool) {
 
 func (ix *Index) flushDirty() {
 	for k := range ix.dirty {
-		k.flushSorted()
+		ix.flushSorted(k)
 	}
 	clear(ix.dirty)
 }
@@ -419,23 +690,23 @@ func (ix *Index) noteDrop(k *Key, s string) {
 	}
 }
 
-// flushSorted merges pending value changes into the sorted value list.
+// flushSorted merges pending value changes into k's sorted value list.
 // Runs under the index write lock.
-func (k *Key) flushSorted() {
+func (ix *Index) flushSorted(k *Key) {
 	if !k.built || (len(k.pendAdd) == 0 && len(k.pendDrop) == 0) {
 		return
 	}
 	var add []string
 	for _, s := range k.pendAdd {
-		if _, ok := k.values[s]; ok {
-			add = append(add, s)
+		if vid := ix.lookup(k, s); vid != 0 {
+			add = append(add, ix.valStr(vid)) // the pool's copy, not the caller's
 		}
 	}
 	sort.Strings(add)
 	out := make([]string, 0, len(k.sortedV)+len(add))
 	i := 0
 	for _, s := range k.sortedV {
-		if _, ok := k.values[s]; !ok || k.pendDrop[s] && k.values[s] == nil {
+		if ix.lookup(k, s) == 0 {
 			continue
 		}
 		for i < len(add) && add[i] <= s {
@@ -454,33 +725,31 @@ func (k *Key) flushSorted() {
 	k.sortedV, k.pendAdd, k.pendDrop = out, nil, nil
 }
 
-// sortedValues returns the key's values in ascending order (read-only).
-// Called under RLock; builds the list on first use.
-// sortedValuePtrs returns sortedValues with each value's posting list,
-// cached for the index generation gen (the page walk looks values up by
-// position instead of hashing each one).
-func (k *Key) sortedValuePtrs(gen uint64) ([]string, []*Value) {
-	vs := k.sortedValues()
+// sortedValuePtrs returns sortedValues with each value's id, cached for the
+// index generation (the page walk looks values up by position instead of
+// hashing each one). Call under RLock.
+func (ix *Index) sortedValuePtrs(k *Key) ([]string, []uint32) {
+	vs := ix.sortedValues(k)
 	k.sortMu.Lock()
 	defer k.sortMu.Unlock()
-	if k.sortedP == nil || k.sortedPGen != gen || len(k.sortedP) != len(vs) {
-		ps := make([]*Value, len(vs))
+	if k.sortedP == nil || k.sortedPGen != ix.gen || len(k.sortedP) != len(vs) {
+		ps := make([]uint32, len(vs))
 		for i, s := range vs {
-			ps[i] = k.values[s]
+			ps[i] = ix.lookup(k, s)
 		}
-		k.sortedP, k.sortedPGen = ps, gen
+		k.sortedP, k.sortedPGen = ps, ix.gen
 	}
 	return vs, k.sortedP
 }
 
-func (k *Key) sortedValues() []string {
+// sortedValues returns k's values in ascending order (read-only). Call
+// under RLock; builds the list on first use.
+func (ix *Index) sortedValues(k *Key) []string {
 	k.sortMu.Lock()
 	defer k.sortMu.Unlock()
 	if !k.built {
-		vs := make([]string, 0, len(k.values))
-		for s := range k.values {
-			vs = append(vs, s)
-		}
+		vs := make([]string, 0, k.values.n)
+		k.values.each(func(vid uint32) { vs = append(vs, ix.valStr(vid)) })
 		sort.Strings(vs)
 		k.sortedV, k.built = vs, true
 	}

@@ -45,7 +45,7 @@ type walker struct {
 	req   *PageRequest
 	key   *Key
 	vals  []string // ascending
-	ptrs  []*Value // the posting list of each of vals
+	ptrs  []uint32 // the value id of each of vals
 	ngrp  int
 	cache map[int]*group
 
@@ -70,7 +70,7 @@ func (ix *Index) newWalker(req *PageRequest) *walker {
 	}
 	w.key = ix.keys[req.OrderKey]
 	if w.key != nil {
-		w.vals, w.ptrs = w.key.sortedValuePtrs(ix.gen)
+		w.vals, w.ptrs = ix.sortedValuePtrs(w.key)
 	}
 	w.ngrp = len(w.vals)
 	if !req.ExcludeMissing {
@@ -99,30 +99,41 @@ func (w *walker) groupAt(gi int) *group {
 		if w.req.Desc {
 			vi = len(w.vals) - 1 - gi
 		}
-		s, v := w.vals[vi], w.ptrs[vi]
+		s, vid := w.vals[vi], w.ptrs[vi]
+		if vid == 0 {
+			return emptyGroup
+		}
 		// Most values of a sort key with many values (names) hold one entity,
 		// and a sparse match misses most of them: answer those without
 		// allocating or caching anything.
-		switch {
-		case v == nil || v.bm == nil && (!v.has1 || !w.req.Match.Contains(v.one)):
-			return emptyGroup
-		case v.bm == nil:
-			if w.key.multi != nil && w.key.multi.Contains(v.one) && w.chosen(v.one) != s {
+		v := w.ix.val(vid)
+		if v.form == formInline {
+			if v.n == 0 || !w.req.Match.Contains(v.one) {
+				return emptyGroup
+			}
+			if w.ix.hasMulti(w.key, v.one) && w.chosen(v.one) != s {
 				return emptyGroup // sorts under another of its values
 			}
 			g = &group{value: s, bm: roaring.BitmapOf(v.one)}
-		case !v.bm.Intersects(w.req.Match):
+			break
+		}
+		if bm := w.ix.bms; v.form == formBitmap && !bm[v.one].Intersects(w.req.Match) {
 			return emptyGroup
-		default:
-			g = &group{value: s, bm: roaring.And(v.bm, w.req.Match)}
-			// An entity with several values sorts by its smallest (asc) or largest (desc).
-			if multi := roaring.And(g.bm, w.key.multi); !multi.IsEmpty() {
-				it := multi.Iterator()
-				for it.HasNext() {
-					id := it.Next()
-					if w.chosen(id) != s {
-						g.bm.Remove(id)
-					}
+		}
+		g = &group{value: s, bm: w.ix.and(v, w.req.Match)}
+		if g.bm.IsEmpty() {
+			return emptyGroup
+		}
+		// An entity with several values sorts by its smallest (asc) or largest (desc).
+		if w.key.multi == 0 {
+			break
+		}
+		if multi := w.ix.and(w.ix.val(w.key.multi), g.bm); !multi.IsEmpty() {
+			it := multi.Iterator()
+			for it.HasNext() {
+				id := it.Next()
+				if w.chosen(id) != s {
+					g.bm.Remove(id)
 				}
 			}
 		}
@@ -260,14 +271,13 @@ func (w *walker) sortMatch(need int) bool {
 // that value (ascending, or descending with Desc), those without it last
 // (unless excluded), ties by ref.
 func (w *walker) buildSorted() {
-	docs := w.ix.docs
 	items := make([]sortedItem, 0, w.req.Match.GetCardinality())
 	groups := map[string]*group{}
 	missing := &group{missing: true}
 	it := w.req.Match.Iterator()
 	for it.HasNext() {
 		id := it.Next()
-		item := sortedItem{id: id, ref: docs[id].ref, g: missing}
+		item := sortedItem{id: id, ref: w.ix.Ref(id), g: missing}
 		if w.key != nil {
 			if v, ok := w.chosenValue(id); ok {
 				g := groups[v]
@@ -340,13 +350,13 @@ func (w *walker) at(a *sortedItem, p *catalog.Position) bool {
 // (desc) value of the order key; false when it has none.
 func (w *walker) chosenValue(id uint32) (string, bool) {
 	best, found := "", false
-	for _, pid := range w.ix.docs[id].postings {
-		v := w.ix.vals[pid]
-		if v.key != w.key || v == w.key.keyOnly {
+	ix := w.ix
+	for _, pid := range ix.posts.get(ix.docs[id].posts) {
+		if ix.val(pid).key != w.key.id || pid == w.key.keyOnly {
 			continue
 		}
-		if !found || (w.req.Desc && v.val > best) || (!w.req.Desc && v.val < best) {
-			best, found = v.val, true
+		if s := ix.valStr(pid); !found || (w.req.Desc && s > best) || (!w.req.Desc && s < best) {
+			best, found = s, true
 		}
 	}
 	return best, found
@@ -359,7 +369,7 @@ func (w *walker) walkGroup(g *group, forward, bounded bool, bound string, need i
 	if card == 0 {
 		return true
 	}
-	refs := w.ix.docs
+	ref := w.ix.Ref
 	total := len(w.ix.sorted)
 	// Walking the ref-sorted list costs about need*total/card membership tests;
 	// sorting the group costs card*log(card) comparisons.
@@ -370,11 +380,11 @@ func (w *walker) walkGroup(g *group, forward, bounded bool, bound string, need i
 	sortCost := float64(card) * (math.Log2(float64(card)) + 1) * 3
 	if sortCost < walkCost {
 		ids := g.bm.ToArray()
-		sort.Slice(ids, func(i, j int) bool { return refs[ids[i]].ref < refs[ids[j]].ref })
+		sort.Slice(ids, func(i, j int) bool { return ref(ids[i]) < ref(ids[j]) })
 		if forward {
 			i := 0
 			if bounded {
-				i = sort.Search(len(ids), func(i int) bool { return refs[ids[i]].ref > bound })
+				i = sort.Search(len(ids), func(i int) bool { return ref(ids[i]) > bound })
 			}
 			for ; i < len(ids); i++ {
 				if !fn(ids[i], g) {
@@ -385,7 +395,7 @@ func (w *walker) walkGroup(g *group, forward, bounded bool, bound string, need i
 		}
 		i := len(ids) - 1
 		if bounded {
-			i = sort.Search(len(ids), func(i int) bool { return refs[ids[i]].ref >= bound }) - 1
+			i = sort.Search(len(ids), func(i int) bool { return ref(ids[i]) >= bound }) - 1
 		}
 		for ; i >= 0; i-- {
 			if !fn(ids[i], g) {
@@ -398,7 +408,7 @@ func (w *walker) walkGroup(g *group, forward, bounded bool, bound string, need i
 	if forward {
 		i := 0
 		if bounded {
-			i = sort.Search(len(s), func(i int) bool { return refs[s[i]].ref > bound })
+			i = sort.Search(len(s), func(i int) bool { return ref(s[i]) > bound })
 		}
 		for ; i < len(s); i++ {
 			if g.bm.Contains(s[i]) && !fn(s[i], g) {
@@ -409,7 +419,7 @@ func (w *walker) walkGroup(g *group, forward, bounded bool, bound string, need i
 	}
 	i := len(s) - 1
 	if bounded {
-		i = sort.Search(len(s), func(i int) bool { return refs[s[i]].ref >= bound }) - 1
+		i = sort.Search(len(s), func(i int) bool { return ref(s[i]) >= bound }) - 1
 	}
 	for ; i >= 0; i-- {
 		if g.bm.Contains(s[i]) && !fn(s[i], g) {
@@ -425,7 +435,7 @@ func (ix *Index) Page(req PageRequest) PageResult {
 	w := ix.newWalker(&req)
 	var res PageResult
 	pos := func(id uint32, g *group) catalog.Position {
-		return catalog.Position{Value: g.value, Missing: g.missing, Ref: ix.docs[id].ref}
+		return catalog.Position{Value: g.value, Missing: g.missing, Ref: ix.Ref(id)}
 	}
 	need := 0
 	if req.Limit > 0 {

@@ -19,25 +19,25 @@ func (ix *Index) Filter(f catalog.Filter) *roaring.Bitmap {
 		}
 		switch f.Op {
 		case catalog.OpExists:
-			return k.exists.Clone()
+			return ix.and(ix.val(k.exists), ix.all)
 		case catalog.OpPrefix:
 			p := ""
 			if len(f.Values) > 0 {
 				p = f.Values[0]
 			}
-			vs := k.sortedValues()
+			vs := ix.sortedValues(k)
 			var bms []*roaring.Bitmap
 			for i := sort.SearchStrings(vs, p); i < len(vs) && strings.HasPrefix(vs[i], p); i++ {
-				if v := k.values[vs[i]]; v != nil {
-					bms = append(bms, v.bitmap())
+				if vid := ix.lookup(k, vs[i]); vid != 0 {
+					bms = append(bms, ix.bitmap(ix.val(vid)))
 				}
 			}
 			return roaring.FastOr(bms...)
 		default:
 			var bms []*roaring.Bitmap
 			for _, s := range f.Values {
-				if v := k.values[s]; v != nil {
-					bms = append(bms, v.bitmap())
+				if vid := ix.lookup(k, s); vid != 0 {
+					bms = append(bms, ix.bitmap(ix.val(vid)))
 				}
 			}
 			if len(bms) == 1 {
@@ -83,26 +83,20 @@ func (ix *Index) Facet(match *roaring.Bitmap, key string) []catalog.FacetCount {
 	// One AND-cardinality per value is cheapest for keys with few values
 	// (kind, lifecycle); a key with many values (owners at a million
 	// entities) is counted in one pass over the matching ids instead.
-	if n := match.GetCardinality(); n < columnScanFactor*uint64(len(k.values)) {
+	if n := match.GetCardinality(); n < columnScanFactor*uint64(k.values.n) {
 		if col, vals, ok := k.facets.column(ix, k); ok {
-			return countColumn(match, col, vals)
+			return countColumn(ix, match, col, vals)
 		}
 	}
-	type fc struct {
-		v     *Value
-		count int
-	}
-	var tmp []fc
-	for _, v := range k.values {
-		if n := v.andCard(match); n > 0 {
-			tmp = append(tmp, fc{v, int(n)})
+	var vids []uint32
+	out := []catalog.FacetCount{}
+	k.values.each(func(vid uint32) {
+		if n := ix.andCard(ix.val(vid), match); n > 0 {
+			vids = append(vids, vid)
+			out = append(out, catalog.FacetCount{Value: ix.origStr(vid), Count: int(n)})
 		}
-	}
-	out := make([]catalog.FacetCount, len(tmp))
-	for i, t := range tmp {
-		out[i] = catalog.FacetCount{Value: t.v.orig, Count: t.count}
-	}
-	sortFacets(out, func(i int) string { return tmp[i].v.val })
+	})
+	sortFacets(out, func(i int) string { return ix.valStr(vids[i]) })
 	return out
 }
 
@@ -113,9 +107,9 @@ func (ix *Index) orderable(match *roaring.Bitmap, key string) *roaring.Bitmap {
 	if k == nil {
 		return roaring.New()
 	}
-	out := roaring.And(match, k.exists)
-	if k.keyOnly != nil {
-		out.AndNot(k.keyOnly.bitmap())
+	out := ix.and(ix.val(k.exists), match)
+	if k.keyOnly != 0 {
+		out.AndNot(ix.bitmap(ix.val(k.keyOnly)))
 	}
 	return out
 }
