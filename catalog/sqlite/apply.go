@@ -328,6 +328,7 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 	}
 	s.writes.Add(ap.rowWrites)
 	s.ix.Commit(ap.staged, ap.deleted)
+	s.wakeCheckpointer()
 	return nil
 }
 

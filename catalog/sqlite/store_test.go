@@ -3,10 +3,12 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portico-dev/portico/catalog"
 	"github.com/portico-dev/portico/catalog/sqlite"
@@ -60,6 +62,53 @@ func TestIdenticalApplyWritesNoRows(t *testing.T) {
 	if got := s.RowWrites(); got != before {
 		t.Fatalf("identical apply wrote %d rows (%+v)", got-before, res)
 	}
+}
+
+// The writer does not checkpoint at commit; the background checkpointer
+// copies the write into the database file while the store stays open.
+func TestBackgroundCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/c.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "catalog.db")
+	size := func() int64 {
+		fi, err := os.Stat(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: storetest.Generate(3, 400)}); err != nil {
+		t.Fatal(err)
+	}
+	// Waiting, not timing: the checkpoint runs when the checkpointer gets to it.
+	for deadline := time.Now().Add(30 * time.Second); size() <= before; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes 30 s after a 400-entity write: no checkpoint", before)
+		}
+	}
+	if got, err := s.EntityByRef(ctx, "component:default/"+firstComponent(t, s), catalog.Filter{}); err != nil || len(got.JSON) == 0 {
+		t.Fatalf("entity after the checkpoint: %v %v", got, err)
+	}
+}
+
+func firstComponent(t *testing.T, s catalog.Store) string {
+	t.Helper()
+	p, err := s.QueryEntities(context.Background(), catalog.Query{Filter: catalog.Eq("kind", "component"), Limit: 1})
+	if err != nil || len(p.Items) == 0 {
+		t.Fatalf("no component: %v", err)
+	}
+	_, name, _ := strings.Cut(p.Items[0].Ref, "/")
+	return name
 }
 
 // Data and index survive a restart: the index is rebuilt from SQLite.
