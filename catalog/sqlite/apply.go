@@ -322,12 +322,17 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 		return err
 	}
 	ap.close()
-	if err := tx.Commit(); err != nil {
-		s.ix.Abort(ap.staged)
+	// The index publishes the write while SQLite commits it; if the commit
+	// fails, the index is rebuilt from what SQLite holds.
+	rebuild := func() (*postings.Index, error) {
+		fresh := postings.New()
+		_, err := s.rebuildIndex(ctx, fresh)
+		return fresh, err
+	}
+	if err := s.ix.CommitWith(ap.staged, ap.deleted, tx.Commit, rebuild); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	s.writes.Add(ap.rowWrites)
-	s.ix.Commit(ap.staged, ap.deleted)
 	s.wakeCheckpointer()
 	return nil
 }

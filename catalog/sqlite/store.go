@@ -106,7 +106,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	s.ck, s.ckWake, s.ckDone = ck, make(chan struct{}, 1), make(chan struct{})
 	go s.checkpointer()
 	start := time.Now()
-	n, err := s.rebuildIndex(ctx)
+	n, err := s.rebuildIndex(ctx, s.ix)
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -265,7 +265,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // goroutine scans rows in chunks while the others tokenise the previous
 // chunk; chunks are staged (interned, compact) and one Commit publishes them,
 // so the ref order is sorted once.
-func (s *Store) rebuildIndex(ctx context.Context) (int, error) {
+func (s *Store) rebuildIndex(ctx context.Context, ix *postings.Index) (int, error) {
 	type raw struct {
 		id    uint32
 		ref   string
@@ -310,14 +310,14 @@ func (s *Store) rebuildIndex(ctx context.Context) (int, error) {
 			ts, orig := catalog.TokensWithOriginals(batch[i].final)
 			docs[i] = postings.Doc{ID: batch[i].id, Ref: batch[i].ref, Tokens: ts, Orig: orig}
 		})
-		staged = append(staged, s.ix.Stage(docs)...)
+		staged = append(staged, ix.Stage(docs)...)
 		n += len(batch)
 	}
 	if err := <-scanErr; err != nil {
-		s.ix.Abort(staged)
+		ix.Abort(staged)
 		return n, fmt.Errorf("sqlite store: rebuild index: %w", err)
 	}
-	s.ix.Commit(staged, nil)
+	ix.Commit(staged, nil)
 	return n, nil
 }
 

@@ -16,6 +16,7 @@
 package postings
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 
@@ -28,7 +29,12 @@ import (
 // query and the record fetch that follows see one state), the writer takes
 // Lock around Apply.
 type Index struct {
-	mu       sync.RWMutex
+	mu sync.RWMutex
+	*state
+}
+
+// state is everything an Index holds; CommitWith swaps it whole.
+type state struct {
 	all      *roaring.Bitmap
 	keys     map[string]*Key
 	keyByID  []*Key // by Key.id; nil slots are free
@@ -122,9 +128,9 @@ type doc struct {
 
 // New returns an empty index.
 func New() *Index {
-	return &Index{all: roaring.New(), keys: map[string]*Key{}, dirty: map[*Key]bool{},
+	return &Index{state: &state{all: roaring.New(), keys: map[string]*Key{}, dirty: map[*Key]bool{},
 		nvals: 1, vals: [][]value{make([]value, valPage)},
-		strs: strPool{newPool[byte]()}, posts: newPool[uint32]()}
+		strs: strPool{newPool[byte]()}, posts: newPool[uint32]()}}
 }
 
 // RLock / RUnlock bracket a read.
@@ -196,6 +202,37 @@ func (ix *Index) Stage(docs []Doc) []Staged {
 func (ix *Index) Commit(puts []Staged, deletes []uint32) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.commit(puts, deletes)
+}
+
+// CommitWith is Commit while commit — the store's transaction commit —
+// runs on another goroutine, the write lock held across both so readers see
+// neither or both: at a million entities each takes seconds, and they use
+// different cores. If commit fails, the index holds changes the store does
+// not: it is replaced by rebuild's (from what the store holds), or emptied
+// if that fails too, and commit's error is returned.
+func (ix *Index) CommitWith(puts []Staged, deletes []uint32, commit func() error, rebuild func() (*Index, error)) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	done := make(chan error, 1)
+	go func() { done <- commit() }()
+	ix.commit(puts, deletes)
+	err := <-done
+	if err == nil {
+		return nil
+	}
+	fresh, rerr := rebuild()
+	if rerr != nil {
+		fresh = New()
+		err = fmt.Errorf("%w (and the index could not be rebuilt: %v)", err, rerr)
+	}
+	gen := ix.gen
+	ix.state = fresh.state
+	ix.gen = max(ix.gen, gen) + 1 // caches of the old state are stale
+	return err
+}
+
+func (ix *Index) commit(puts []Staged, deletes []uint32) {
 	var addRefs []uint32
 	dropRefs := map[uint32]bool{}
 	var emptied []uint32

@@ -1,6 +1,7 @@
 package postings
 
 import (
+	"errors"
 	"fmt"
 	"math/rand"
 	"sort"
@@ -175,5 +176,51 @@ func TestUpdateKeepsOriginalsAndCounts(t *testing.T) {
 	}
 	if ix.Len() != 1 {
 		t.Fatalf("len %d", ix.Len())
+	}
+}
+
+// CommitWith publishes with a successful store commit; after a failed one
+// the index is what rebuild returns (what the store holds), or empty.
+func TestCommitWith(t *testing.T) {
+	doc := func(id uint32, kind string) Doc {
+		return Doc{ID: id, Ref: fmt.Sprintf("%s:default/e%d", kind, id), Tokens: catalog.TokenSet{"kind": {kind}}}
+	}
+	kinds := func(ix *Index) string {
+		ix.RLock()
+		defer ix.RUnlock()
+		return fmt.Sprint(ix.Len(), ix.Facet(nil, "kind"))
+	}
+	ix := New()
+	ix.Apply([]Doc{doc(1, "component"), doc(2, "api")}, nil)
+	ok := func() error { return nil }
+	noRebuild := func() (*Index, error) { t.Fatal("rebuild after a successful commit"); return nil, nil }
+	if err := ix.CommitWith(ix.Stage([]Doc{doc(3, "api")}), []uint32{1}, ok, noRebuild); err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(ix); got != "2 [{api 2}]" {
+		t.Fatalf("after a commit: %s", got)
+	}
+	// The store's commit fails: the index must not show doc 4 nor lose doc 2.
+	failed := errors.New("disk full")
+	rebuild := func() (*Index, error) {
+		fresh := New()
+		fresh.Apply([]Doc{doc(2, "api"), doc(3, "api")}, nil)
+		return fresh, nil
+	}
+	err := ix.CommitWith(ix.Stage([]Doc{doc(4, "group")}), []uint32{2}, func() error { return failed }, rebuild)
+	if !errors.Is(err, failed) {
+		t.Fatalf("error %v, want the commit's", err)
+	}
+	if got := kinds(ix); got != "2 [{api 2}]" {
+		t.Fatalf("after a failed commit: %s", got)
+	}
+	if _, ok := ix.Lookup("group:default/e4"); ok {
+		t.Fatal("the failed commit's doc is visible")
+	}
+	// The rebuild fails too: nothing the store may not hold stays visible.
+	err = ix.CommitWith(ix.Stage([]Doc{doc(5, "group")}), nil, func() error { return failed },
+		func() (*Index, error) { return nil, errors.New("read error") })
+	if !errors.Is(err, failed) || kinds(ix) != "0 []" {
+		t.Fatalf("after a failed rebuild: %v, %s", err, kinds(ix))
 	}
 }
