@@ -172,16 +172,21 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 			return err
 		}
 	}
-	// Stitching (JSON and tokens) runs on the other cores while this one
-	// writes the previous part's entity rows: SQLite has one writer.
 	if len(full) == 0 {
 		return ap.flush()
 	}
+	return ap.pipeline(full, jobs)
+}
+
+// pipeline stitches and stages jobs (JSON and tokens) on the other cores
+// while this goroutine writes the pending part's entity rows (SQLite has one
+// writer); full and jobs become the pending part.
+func (ap *applier) pipeline(full []*catalog.EntityWrite, jobs []*stitchJob) error {
 	next := &stitchedPart{full: full, jobs: jobs, done: make(chan struct{})}
 	go func() {
 		defer close(next.done)
 		parallel(len(jobs), func(i int) { jobs[i].run(true) })
-		next.staged = ap.stage(jobs) // off the writer's goroutine too
+		next.staged = ap.stage(jobs)
 	}()
 	err := ap.flush()
 	ap.pending = next
@@ -229,8 +234,10 @@ func (ap *applier) deferTargets(full []*catalog.EntityWrite, jobs []*stitchJob) 
 }
 
 // writeDeferred stitches and writes the deferred entities, each with every
-// relation row of the apply, once.
+// relation row of the apply, once. Their relation rows are all written, so
+// a chunk's incoming rows are read while the previous one is stitched.
 func (ap *applier) writeDeferred() error {
+	var written []deferredWrite // the chunk whose rows the last flush wrote
 	for start := 0; start < len(ap.deferred); start += applyChunk {
 		part := ap.deferred[start:min(start+applyChunk, len(ap.deferred))]
 		full := make([]*catalog.EntityWrite, len(part))
@@ -243,12 +250,14 @@ func (ap *applier) writeDeferred() error {
 				return err
 			}
 		}
-		parallel(len(jobs), func(i int) { jobs[i].run(true) })
-		ap.staged = append(ap.staged, ap.stage(jobs)...)
-		if err := ap.writeRows(full, jobs); err != nil {
+		if err := ap.pipeline(full, jobs); err != nil {
 			return err
 		}
-		clear(part) // written: let the entities go
+		clear(written) // written: let the entities go
+		written = part
+	}
+	if err := ap.flush(); err != nil {
+		return err
 	}
 	ap.deferred = nil
 	return nil
@@ -287,6 +296,16 @@ func (ap *applier) flush() error {
 	ap.pending = nil
 	ap.staged = append(ap.staged, p.staged...)
 	return ap.writeRows(p.full, p.jobs)
+}
+
+// drain waits for the pending part of a failed apply, so that what it
+// staged is aborted with the rest.
+func (ap *applier) drain() {
+	if p := ap.pending; p != nil {
+		<-p.done
+		ap.pending = nil
+		ap.staged = append(ap.staged, p.staged...)
+	}
 }
 
 // stage stages the docs of stitched jobs in the index, unless one failed
@@ -425,11 +444,51 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 		refs = append(refs, r)
 	}
 	sort.Strings(refs)
+	// Each chunk is read here while the previous one is decoded, stitched
+	// and staged on the other cores; its rows are updated once that is done.
+	type restitched struct {
+		jobs   []*stitchJob
+		extra  []override
+		locs   []string
+		staged []postings.Staged
+		done   chan struct{}
+	}
+	var pending *restitched
+	update := func() error {
+		p := pending
+		if p == nil {
+			return nil
+		}
+		pending = nil
+		<-p.done
+		ap.staged = append(ap.staged, p.staged...) // published with the commit, or aborted
+		for i, j := range p.jobs {
+			if j.err != nil {
+				return j.err
+			}
+			if j.etag == j.oldEtag && p.extra[i].errs == nil && p.extra[i].location == "" {
+				continue
+			}
+			orphan := 0
+			if j.orphan {
+				orphan = 1
+			}
+			if _, err := ap.updFinal.ExecContext(ap.ctx, string(j.final), j.etag, catalog.EncodeErrors(j.errs), orphan, p.locs[i], ap.now, j.id); err != nil {
+				return fmt.Errorf("re-stitch %s: %w", j.ref, err)
+			}
+			ap.rowWrites++
+		}
+		return nil
+	}
+	defer func() { // on an early return, what is being staged must be aborted too
+		if pending != nil {
+			<-pending.done
+			ap.staged = append(ap.staged, pending.staged...)
+		}
+	}()
 	for start := 0; start < len(refs); start += applyChunk {
 		part := refs[start:min(start+applyChunk, len(refs))]
-		jobs := make([]*stitchJob, 0, len(part))
-		extra := make([]override, 0, len(part))
-		locs := make([]string, 0, len(part))
+		next := &restitched{done: make(chan struct{})}
 		type stored struct {
 			body, final []byte
 			orphan      bool
@@ -465,40 +524,37 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			if j.rels, err = ap.incoming(j.id, r); err != nil {
 				return err
 			}
-			jobs = append(jobs, j)
-			extra = append(extra, ov)
-			locs = append(locs, loc)
+			next.jobs = append(next.jobs, j)
+			next.extra = append(next.extra, ov)
+			next.locs = append(next.locs, loc)
 			raws = append(raws, stored{body, final, orphan != 0})
 		}
-		parallel(len(jobs), func(i int) {
-			j, raw := jobs[i], raws[i]
-			if j.entity, j.err = storedBody(raw.body, raw.final, raw.orphan); j.err != nil {
-				j.err = fmt.Errorf("load %s: %w", j.ref, j.err)
-				return
+		go func() {
+			defer close(next.done)
+			jobs := next.jobs
+			parallel(len(jobs), func(i int) {
+				j, raw := jobs[i], raws[i]
+				if j.entity, j.err = storedBody(raw.body, raw.final, raw.orphan); j.err != nil {
+					j.err = fmt.Errorf("load %s: %w", j.ref, j.err)
+					return
+				}
+				j.run(false)
+			})
+			var changed []*stitchJob // the index changes with the final JSON only
+			for _, j := range jobs {
+				if j.err == nil && j.etag != j.oldEtag {
+					changed = append(changed, j)
+				}
 			}
-			j.run(false)
-		})
-		var docs []postings.Doc
-		for i, j := range jobs {
-			if j.err != nil {
-				return j.err
-			}
-			if j.etag == j.oldEtag && extra[i].errs == nil && extra[i].location == "" {
-				continue
-			}
-			orphan := 0
-			if j.orphan {
-				orphan = 1
-			}
-			if _, err := ap.updFinal.ExecContext(ap.ctx, string(j.final), j.etag, catalog.EncodeErrors(j.errs), orphan, locs[i], ap.now, j.id); err != nil {
-				return fmt.Errorf("re-stitch %s: %w", j.ref, err)
-			}
-			ap.rowWrites++
-			if j.etag != j.oldEtag {
-				docs = append(docs, toDoc(j))
-			}
+			next.staged = ap.stage(changed)
+		}()
+		if err := update(); err != nil {
+			return err
 		}
-		ap.staged = append(ap.staged, ap.s.ix.Stage(docs)...)
+		pending = next
+	}
+	if err := update(); err != nil {
+		return err
 	}
 	return nil
 }

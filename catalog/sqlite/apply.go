@@ -15,7 +15,7 @@ import (
 // applyChunk is how many entities of an Apply without a stream are planned,
 // stitched and written per part, which bounds the memory an apply holds at
 // once.
-const applyChunk = 2048
+var applyChunk = 2048 // a variable for tests
 
 // ApplyLocation replaces what one location produced, in one transaction. The
 // entities arrive part by part (Apply.Stream, or Entities cut into parts):
@@ -316,6 +316,7 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 		err = ap.writeOutbox()
 	}
 	if err != nil {
+		ap.drain()
 		ap.close()
 		tx.Rollback()
 		s.ix.Abort(ap.staged)

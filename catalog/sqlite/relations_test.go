@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math/rand"
 	"reflect"
 	"sort"
 	"testing"
@@ -225,5 +227,92 @@ func TestPageSize(t *testing.T) {
 	}
 	if v, ok, err := s.KVGet(ctx, "t", "k"); err != nil || !ok || string(v) != "v" {
 		t.Fatalf("reopened store lost its data: %q %v %v", v, ok, err)
+	}
+}
+
+// An apply cut into many small chunks — entities of deferred kinds stitched
+// chunk by chunk while the next one is read, targets of later parts
+// re-stitched chunk by chunk — stores the same catalog as one chunk does.
+func TestSmallChunksSameCatalog(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(9))
+	mk := func(kind, name string, spec map[string]any) *catalog.Entity {
+		return &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: kind, Metadata: catalog.Metadata{Name: name}, Spec: spec}
+	}
+	var es []*catalog.Entity
+	for i := 0; i < 12; i++ {
+		es = append(es, mk("Group", fmt.Sprintf("g%d", i), map[string]any{"type": "team", "children": []any{}}))
+		es = append(es, mk("System", fmt.Sprintf("s%d", i), map[string]any{"owner": fmt.Sprintf("g%d", rng.Intn(12))}))
+	}
+	for i := 0; i < 150; i++ {
+		es = append(es, mk("Component", fmt.Sprintf("c%d", i), map[string]any{"type": "service", "lifecycle": "production",
+			"owner": fmt.Sprintf("g%d", rng.Intn(12)), "system": fmt.Sprintf("s%d", rng.Intn(12)),
+			"dependsOn": []any{fmt.Sprintf("component:c%d", rng.Intn(150)), fmt.Sprintf("component:c%d", rng.Intn(150))}}))
+	}
+	rng.Shuffle(len(es), func(i, j int) { es[i], es[j] = es[j], es[i] })
+	input := func() []catalog.Processed {
+		var ps []catalog.Processed
+		for _, e := range es {
+			c := *e
+			rows, errs := catalog.EmitRelations(&c)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			ps = append(ps, catalog.Processed{Entity: &c, Relations: rows})
+		}
+		return ps
+	}
+	catalogWith := func(chunk int) (finals []string, facets string) {
+		defer func(n int) { applyChunk = n }(applyChunk)
+		applyChunk = chunk
+		s, err := Open(ctx, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/c.yaml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: input()}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.QueryEntities(ctx, catalog.Query{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range p.Items {
+			e, err := rec.Entity()
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.Metadata.UID, e.Metadata.Etag = "", "" // random per store
+			b, err := json.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			finals = append(finals, string(b))
+		}
+		f, err := s.Facets(ctx, catalog.Filter{}, []string{"relations.dependencyof", "relations.ownerof", "relations.haspart", "kind"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return finals, fmt.Sprint(f)
+	}
+	wantFinals, wantFacets := catalogWith(len(es))
+	gotFinals, gotFacets := catalogWith(4)
+	if len(wantFinals) != len(es) {
+		t.Fatalf("one chunk stored %d entities of %d", len(wantFinals), len(es))
+	}
+	if !reflect.DeepEqual(gotFinals, wantFinals) {
+		for i := range wantFinals {
+			if i >= len(gotFinals) || gotFinals[i] != wantFinals[i] {
+				t.Fatalf("entity %d differs with small chunks:\n got %s\nwant %s", i, gotFinals[min(i, len(gotFinals)-1)], wantFinals[i])
+			}
+		}
+		t.Fatalf("small chunks stored %d entities, one chunk %d", len(gotFinals), len(wantFinals))
+	}
+	if gotFacets != wantFacets {
+		t.Fatalf("index differs with small chunks:\n got %s\nwant %s", gotFacets, wantFacets)
 	}
 }
