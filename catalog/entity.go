@@ -127,6 +127,9 @@ type metadataAlias Metadata
 
 // MarshalJSON writes the known fields and the extra keys at one level.
 func (m Metadata) MarshalJSON() ([]byte, error) {
+	if b, ok := appendMetadata(nil, &m); ok {
+		return b, nil
+	}
 	known, err := json.Marshal(metadataAlias(m))
 	if err != nil || len(m.Extra) == 0 {
 		return known, err

@@ -3,7 +3,6 @@ package catalog
 import (
 	"crypto/sha1"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -128,11 +127,7 @@ func HashBody(p *Processed) error {
 func hashBody(p *Processed, body []byte) (string, error) {
 	h := sha1.New()
 	h.Write(body)
-	rels, err := json.Marshal(p.Relations)
-	if err != nil {
-		return "", fmt.Errorf("hash relations of %s: %w", p.Entity.Ref(), err)
-	}
-	h.Write(rels)
+	h.Write(appendRelationRows(nil, p.Relations)) // json.Marshal's bytes
 	h.Write([]byte(p.Parent))
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

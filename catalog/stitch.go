@@ -83,7 +83,7 @@ func stitch(in StitchInput) (final []byte, etag string, stitched *Entity, err er
 		return nil, "", nil, fmt.Errorf("stitch %s: %w", in.Ref, err)
 	}
 	if !ok {
-		if b, err = json.Marshal(&e); err != nil {
+		if b, err = appendEntity(nil, &e); err != nil {
 			return nil, "", nil, fmt.Errorf("stitch %s: %w", in.Ref, err)
 		}
 	}
@@ -108,33 +108,22 @@ func spliceFinal(in StitchInput, e *Entity) ([]byte, bool, error) {
 	if body == nil || in.Orphan || len(e.Metadata.Extra) > 0 || e.Metadata.UID == "" || len(body) < 2 || body[len(body)-1] != '}' {
 		return nil, false, nil
 	}
-	head, err := json.Marshal(struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		UID        string `json:"uid"`
-		Etag       string `json:"etag"`
-	}{e.APIVersion, e.Kind, e.Metadata.UID, e.Metadata.Etag})
-	if err != nil {
-		return nil, false, err
-	}
-	// head is {"apiVersion":A,"kind":K,"uid":U,"etag":E}; the body starts
-	// with {"apiVersion":A,"kind":K,"metadata":{ .
-	i := bytes.Index(head, []byte(`,"uid":`))
-	prefix := append(append([]byte(nil), head[:i]...), `,"metadata":{`...)
+	// The body starts with {"apiVersion":A,"kind":K,"metadata":{ and then
+	// the metadata's fields after uid and etag (empty in a body).
+	prefix := appendJSONString(append(make([]byte, 0, 128), `{"apiVersion":`...), e.APIVersion)
+	prefix = appendJSONString(append(prefix, `,"kind":`...), e.Kind)
+	prefix = append(prefix, `,"metadata":{`...)
 	if !bytes.HasPrefix(body, prefix) {
 		return nil, false, nil
 	}
-	out := make([]byte, 0, len(body)+len(head)+64*len(e.Relations)+16)
-	out = append(out, prefix...)
-	out = append(out, head[i+1:len(head)-1]...) // "uid":U,"etag":E
+	out := make([]byte, 0, len(body)+len(e.Metadata.UID)+len(e.Metadata.Etag)+64*len(e.Relations)+32)
+	out = append(out, body[:len(prefix)]...)
+	out = appendJSONString(append(out, `"uid":`...), e.Metadata.UID)
+	out = appendJSONString(append(out, `,"etag":`...), e.Metadata.Etag)
 	out = append(out, ',')
 	out = append(out, body[len(prefix):len(body)-1]...)
 	if len(e.Relations) > 0 {
-		rels, err := json.Marshal(e.Relations)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(append(out, `,"relations":`...), rels...)
+		out = appendRelations(append(out, `,"relations":`...), e.Relations)
 	}
 	if e.Status != nil {
 		st, err := json.Marshal(e.Status)
@@ -200,7 +189,7 @@ func BodyJSON(e *Entity) ([]byte, error) {
 	c.Status = nil
 	c.Metadata.UID = ""
 	c.Metadata.Etag = ""
-	b, err := json.Marshal(&c)
+	b, err := appendEntity(make([]byte, 0, 1024), &c)
 	if err != nil {
 		return nil, fmt.Errorf("encode body of %s: %w", e.Ref(), err)
 	}
