@@ -45,7 +45,8 @@ type Store struct {
 
 	// ck checkpoints the WAL after writes, off the writer (checkpointer).
 	ck     *sql.DB
-	ckWake chan struct{}
+	ckWake chan struct{} // never closed: a write finishing during Close may still signal
+	ckStop chan struct{}
 	ckDone chan struct{}
 }
 
@@ -103,7 +104,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	ck.SetMaxOpenConns(1)
 	ck.SetMaxIdleConns(1)
-	s.ck, s.ckWake, s.ckDone = ck, make(chan struct{}, 1), make(chan struct{})
+	s.ck, s.ckWake, s.ckStop, s.ckDone = ck, make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	go s.checkpointer()
 	start := time.Now()
 	n, err := s.rebuildIndex(ctx, s.ix)
@@ -122,7 +123,7 @@ func (s *Store) Close() error {
 	}
 	var errs []string
 	if s.ck != nil {
-		close(s.ckWake)
+		close(s.ckStop)
 		<-s.ckDone
 		if err := s.ck.Close(); err != nil {
 			errs = append(errs, err.Error())
@@ -157,10 +158,9 @@ func (s *Store) checkpointer() {
 	defer tick.Stop()
 	for {
 		select {
-		case _, ok := <-s.ckWake:
-			if !ok {
-				return
-			}
+		case <-s.ckStop:
+			return
+		case <-s.ckWake:
 		case <-tick.C:
 		}
 		if _, err := s.ck.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {

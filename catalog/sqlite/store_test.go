@@ -283,3 +283,41 @@ func TestStreamedTargetsWrittenOnce(t *testing.T) {
 		t.Fatalf("system relations: %d, want 20", len(sys.Relations))
 	}
 }
+
+// Closing the store while an apply is in flight must not take the process
+// down: the apply finishes or fails, and the store stays closed.
+func TestCloseDuringApply(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/c.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, closed := make(chan struct{}), make(chan struct{})
+	ents := storetest.Generate(4, 50)
+	stream := func(emit func([]catalog.Processed) error) (catalog.StreamEnd, error) {
+		if err := emit(ents[:25]); err != nil {
+			return catalog.StreamEnd{}, err
+		}
+		close(started)
+		<-closed
+		return catalog.StreamEnd{}, emit(ents[25:])
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Stream: stream})
+		done <- err
+	}()
+	<-started
+	if err := s.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	close(closed)
+	<-done // either outcome is fine; a panic is not
+	if _, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/d.yaml"}); err == nil {
+		t.Fatal("a write after Close succeeded")
+	}
+}
