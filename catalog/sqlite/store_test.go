@@ -288,14 +288,7 @@ func TestStreamedTargetsWrittenOnce(t *testing.T) {
 // down: the apply finishes or fails, and the store stays closed.
 func TestCloseDuringApply(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/c.yaml"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, l := storeWithLocation(t, "https://example.com/c.yaml")
 	started, closed := make(chan struct{}), make(chan struct{})
 	ents := storetest.Generate(4, 50)
 	stream := func(emit func([]catalog.Processed) error) (catalog.StreamEnd, error) {
