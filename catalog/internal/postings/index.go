@@ -60,6 +60,8 @@ type state struct {
 	gen uint64
 	// filtered caches filtered facet answers for the current generation.
 	filtered filteredFacets
+	// kinds caches the ref-sorted list's run of each kind (kindSegments).
+	kinds kindSegs
 }
 
 // Key is one token key.

@@ -410,20 +410,65 @@ func (w *walker) walkGroup(g *group, forward, bounded bool, bound string, need i
 		if bounded {
 			i = sort.Search(len(s), func(i int) bool { return ref(s[i]) > bound })
 		}
-		for ; i < len(s); i++ {
-			if g.bm.Contains(s[i]) && !fn(s[i], g) {
-				return false
-			}
-		}
-		return true
+		return w.scanForward(g, i, fn)
 	}
 	i := len(s) - 1
 	if bounded {
 		i = sort.Search(len(s), func(i int) bool { return ref(s[i]) >= bound }) - 1
 	}
-	for ; i >= 0; i-- {
-		if g.bm.Contains(s[i]) && !fn(s[i], g) {
-			return false
+	return w.scanBackward(g, i, fn)
+}
+
+// scanForward tests the ref-sorted ids from position i on against g,
+// skipping the run of every kind g has no entity of.
+func (w *walker) scanForward(g *group, i int, fn func(uint32, *group) bool) bool {
+	s, segs := w.ix.sorted, w.ix.kindSegments()
+	k := sort.Search(len(segs), func(k int) bool { return segs[k].hi > i })
+	for i < len(s) {
+		end := len(s)
+		if k < len(segs) {
+			if sg := segs[k]; sg.lo <= i {
+				k++
+				if !w.ix.intersects(sg.vid, g.bm) {
+					i = sg.hi
+					continue
+				}
+				end = sg.hi
+			} else {
+				end = sg.lo
+			}
+		}
+		for ; i < end; i++ {
+			if g.bm.Contains(s[i]) && !fn(s[i], g) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// scanBackward is scanForward from position i down to the first.
+func (w *walker) scanBackward(g *group, i int, fn func(uint32, *group) bool) bool {
+	s, segs := w.ix.sorted, w.ix.kindSegments()
+	k := sort.Search(len(segs), func(k int) bool { return segs[k].lo > i }) - 1
+	for i >= 0 {
+		end := -1
+		if k >= 0 {
+			if sg := segs[k]; sg.hi > i {
+				k--
+				if !w.ix.intersects(sg.vid, g.bm) {
+					i = sg.lo - 1
+					continue
+				}
+				end = sg.lo - 1
+			} else {
+				end = sg.hi - 1
+			}
+		}
+		for ; i > end; i-- {
+			if g.bm.Contains(s[i]) && !fn(s[i], g) {
+				return false
+			}
 		}
 	}
 	return true
