@@ -25,6 +25,9 @@ type Store interface {
 	EntityByUID(ctx context.Context, uid string, f Filter) (Record, error)
 	EntitiesByRefs(ctx context.Context, refs []string, f Filter) ([]*Record, error) // same order; nil where missing
 	QueryEntities(ctx context.Context, q Query) (Page, error)
+	// Facets counts the values of each key among the entities matching f.
+	// The slices may be shared with the store's cache: read them, do not
+	// modify them.
 	Facets(ctx context.Context, f Filter, keys []string) (map[string][]FacetCount, error)
 	Ancestry(ctx context.Context, ref string) ([]AncestryItem, error)
 	// Relations returns the relation rows touching ref (as source or target),

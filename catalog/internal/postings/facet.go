@@ -172,8 +172,11 @@ func (c *filteredFacets) put(gen uint64, k facetKey, v []catalog.FacetCount) {
 
 // Facets counts the values of each key among the entities matching f (the
 // zero filter: every entity), as Facet does, answering repeated questions
-// from a per-generation cache. The slices are fresh; callers may keep them.
-// Call under RLock.
+// from a per-generation cache. The slices may be the cache's own: callers
+// may keep them but must not modify them (they are capped at their length,
+// so an append copies). Copying them instead cost a million-entity catalog
+// an allocation of one entry per spec.owner value on every call — 0.2 to
+// 20 ms, depending on what the collector was doing. Call under RLock.
 func (ix *Index) Facets(f catalog.Filter, keys []string) map[string][]catalog.FacetCount {
 	out := make(map[string][]catalog.FacetCount, len(keys))
 	var match *roaring.Bitmap
@@ -199,7 +202,7 @@ func (ix *Index) Facets(f catalog.Filter, keys []string) map[string][]catalog.Fa
 				ix.filtered.put(ix.gen, ck, counts)
 			}
 		}
-		out[key] = append([]catalog.FacetCount(nil), counts...)
+		out[key] = counts[:len(counts):len(counts)]
 	}
 	return out
 }

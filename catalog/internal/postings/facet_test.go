@@ -113,7 +113,7 @@ func lower(s string) string {
 // TestFacetsCache checks the per-generation cache of filtered facets: the
 // same answers as counting afresh, distinct filters kept apart (an empty
 // disjunction matches nothing, the zero filter everything), callers free to
-// modify what they get, and a write starting over.
+// append to what they get, and a write starting over.
 func TestFacetsCache(t *testing.T) {
 	ix := New()
 	doc := func(id uint32, kind, owner string) Doc {
@@ -126,7 +126,7 @@ func TestFacetsCache(t *testing.T) {
 		defer ix.RUnlock()
 		got := ix.Facets(f, []string{"kind", "spec.owner"})
 		s := fmt.Sprint(got["kind"], got["spec.owner"])
-		got["kind"] = append(got["kind"][:0], catalog.FacetCount{Value: "scribbled", Count: 99})
+		got["kind"] = append(got["kind"], catalog.FacetCount{Value: "appended", Count: 99})
 		return s
 	}
 	owner := catalog.Eq("spec.owner", "a")
@@ -147,5 +147,30 @@ func TestFacetsCache(t *testing.T) {
 	ix.Apply([]Doc{doc(4, "api", "a")}, nil)
 	if got := ask(owner); got != "[{api 2} {component 1}] [{a 3}]" {
 		t.Fatalf("owner a after a write: %s", got)
+	}
+}
+
+// Answers come from the cache itself; two callers appending to the same
+// answer must not write into each other's (or the cache's) storage.
+func TestFacetsAppendsDoNotShare(t *testing.T) {
+	ix := New()
+	var docs []Doc
+	for i, kind := range []string{"api", "group", "group", "user", "user", "user"} {
+		docs = append(docs, Doc{ID: uint32(i + 1), Ref: fmt.Sprintf("%s:default/e%d", kind, i),
+			Tokens: catalog.TokenSet{"kind": {kind}, "spec.owner": {"team"}}})
+	}
+	ix.Apply(docs, nil)
+	f := catalog.Eq("spec.owner", "team")
+	ix.RLock()
+	defer ix.RUnlock()
+	first := ix.Facets(f, []string{"kind"})["kind"]
+	second := ix.Facets(f, []string{"kind"})["kind"] // from the cache
+	a := append(first, catalog.FacetCount{Value: "a", Count: 1})
+	b := append(second, catalog.FacetCount{Value: "b", Count: 2})
+	if a[len(a)-1].Value != "a" || b[len(b)-1].Value != "b" {
+		t.Fatalf("two callers' appends share storage: %v / %v", a, b)
+	}
+	if got := fmt.Sprint(ix.Facets(f, []string{"kind"})["kind"]); got != "[{user 3} {group 2} {api 1}]" {
+		t.Fatalf("cached answer after the appends: %s", got)
 	}
 }
