@@ -44,15 +44,14 @@ func (c *facetCache) unfiltered(ix *Index, k *Key) []catalog.FacetCount {
 	if c.allOK && c.allGen == ix.gen {
 		return c.all
 	}
-	var vals []uint32
-	out := make([]catalog.FacetCount, 0, k.values.n)
-	k.values.each(func(vid uint32) {
-		if n := ix.val(vid).n; n > 0 {
-			vals = append(vals, vid)
+	_, ptrs := ix.sortedValuePtrs(k)
+	out := make([]catalog.FacetCount, 0, len(ptrs))
+	for _, vid := range ptrs {
+		if n := ix.val(vid).n; vid != 0 && n > 0 {
 			out = append(out, catalog.FacetCount{Value: ix.origStr(vid), Count: int(n)})
 		}
-	})
-	sortFacets(out, func(i int) string { return ix.valStr(vals[i]) })
+	}
+	out = byCount(out)
 	c.all, c.allGen, c.allOK = out, ix.gen, true
 	return out
 }
@@ -72,20 +71,33 @@ func (c *facetCache) column(ix *Index, k *Key) ([]uint32, []uint32, bool) {
 		return nil, nil, false
 	}
 	col := make([]uint32, len(ix.docs))
-	vals := make([]uint32, 0, k.values.n)
-	k.values.each(func(vid uint32) {
+	_, ptrs := ix.sortedValuePtrs(k)
+	vals := make([]uint32, 0, len(ptrs)) // in value order, so counts come out in it
+	buf := make([]uint32, 1024)
+	for _, vid := range ptrs {
+		if vid == 0 {
+			continue
+		}
 		vals = append(vals, vid)
 		slot := uint32(len(vals))
 		ids, bm := ix.ids(ix.val(vid))
-		if bm != nil {
-			ids = bm.ToArray()
+		if bm != nil { // iterated in place: copying out every shared value's ids was half the cost
+			it := bm.ManyIterator()
+			for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
+				for _, id := range buf[:n] {
+					if int(id) < len(col) {
+						col[id] = slot
+					}
+				}
+			}
+			continue
 		}
 		for _, id := range ids {
 			if int(id) < len(col) {
 				col[id] = slot
 			}
 		}
-	})
+	}
 	c.col, c.vals = col, vals
 	return col, vals, true
 }
@@ -100,39 +112,45 @@ func countColumn(ix *Index, match *roaring.Bitmap, col []uint32, vals []uint32) 
 		}
 	}
 	var out []catalog.FacetCount
-	var keys []string
 	for i, n := range counts[1:] {
 		if n > 0 {
 			out = append(out, catalog.FacetCount{Value: ix.origStr(vals[i]), Count: n})
-			keys = append(keys, ix.valStr(vals[i]))
 		}
 	}
 	if out == nil {
 		return []catalog.FacetCount{}
 	}
-	sortFacets(out, func(i int) string { return keys[i] })
-	return out
+	return byCount(out)
 }
 
-// sortFacets orders by count descending, then lower-cased value ascending;
-// key(i) is the lower-cased value of out[i] before sorting.
-func sortFacets(out []catalog.FacetCount, key func(i int) string) {
-	idx := make([]int, len(out))
-	for i := range idx {
-		idx[i] = i
+// byCount orders facet counts given in ascending lower-cased value order by
+// count, descending, keeping that order among equal counts — the order
+// facets are answered in. A counting sort: a million-entity catalog has
+// ~170,000 owners, and comparing their strings took most of a facet.
+func byCount(in []catalog.FacetCount) []catalog.FacetCount {
+	maxN := 0
+	for _, c := range in {
+		maxN = max(maxN, c.Count)
 	}
-	sort.Slice(idx, func(a, b int) bool {
-		x, y := idx[a], idx[b]
-		if out[x].Count != out[y].Count {
-			return out[x].Count > out[y].Count
-		}
-		return key(x) < key(y)
-	})
-	sorted := make([]catalog.FacetCount, len(out))
-	for i, j := range idx {
-		sorted[i] = out[j]
+	if maxN > 4*len(in)+1024 { // few values with large counts (kind, lifecycle)
+		out := append([]catalog.FacetCount(nil), in...)
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+		return out
 	}
-	copy(out, sorted)
+	start := make([]int, maxN+2) // start[maxN-n+1]: where count n begins
+	for _, c := range in {
+		start[maxN-c.Count+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	out := make([]catalog.FacetCount, len(in))
+	for _, c := range in {
+		b := maxN - c.Count
+		out[start[b]] = c
+		start[b]++
+	}
+	return out
 }
 
 // maxFilteredFacets bounds the filtered-facet cache (entries of one generation).

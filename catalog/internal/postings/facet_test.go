@@ -174,3 +174,25 @@ func TestFacetsAppendsDoNotShare(t *testing.T) {
 		t.Fatalf("cached answer after the appends: %s", got)
 	}
 }
+
+// A commit that changes nothing (a refresh of unchanged input) keeps the
+// generation, so the caches built on it stay valid; one that changes
+// something starts a new one.
+func TestEmptyCommitKeepsCaches(t *testing.T) {
+	ix := New()
+	ix.Apply([]Doc{{ID: 1, Ref: "component:default/a", Tokens: catalog.TokenSet{"kind": {"component"}}}}, nil)
+	gen := ix.gen
+	ix.Commit(nil, nil)
+	if ix.gen != gen {
+		t.Fatalf("an empty commit moved the generation %d -> %d", gen, ix.gen)
+	}
+	ix.Apply([]Doc{{ID: 2, Ref: "api:default/b", Tokens: catalog.TokenSet{"kind": {"api"}}}}, nil)
+	if ix.gen == gen {
+		t.Fatal("a commit with a new entity kept the generation")
+	}
+	ix.RLock()
+	defer ix.RUnlock()
+	if got := fmt.Sprint(ix.Facets(catalog.Filter{}, []string{"kind"})["kind"]); got != "[{api 1} {component 1}]" {
+		t.Fatalf("facets after the second commit: %s", got)
+	}
+}

@@ -235,6 +235,11 @@ func (ix *Index) CommitWith(puts []Staged, deletes []uint32, commit func() error
 }
 
 func (ix *Index) commit(puts []Staged, deletes []uint32) {
+	if len(puts) == 0 && len(deletes) == 0 {
+		// Nothing changes (a refresh of unchanged input): the generation
+		// stays, and with it every cache derived from it (facets, kind runs).
+		return
+	}
 	var addRefs []uint32
 	dropRefs := map[uint32]bool{}
 	var emptied []uint32

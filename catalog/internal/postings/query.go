@@ -88,16 +88,17 @@ func (ix *Index) Facet(match *roaring.Bitmap, key string) []catalog.FacetCount {
 			return countColumn(ix, match, col, vals)
 		}
 	}
-	var vids []uint32
 	out := []catalog.FacetCount{}
-	k.values.each(func(vid uint32) {
+	_, ptrs := ix.sortedValuePtrs(k)
+	for _, vid := range ptrs {
+		if vid == 0 {
+			continue
+		}
 		if n := ix.andCard(ix.val(vid), match); n > 0 {
-			vids = append(vids, vid)
 			out = append(out, catalog.FacetCount{Value: ix.origStr(vid), Count: int(n)})
 		}
-	})
-	sortFacets(out, func(i int) string { return ix.valStr(vids[i]) })
-	return out
+	}
+	return byCount(out)
 }
 
 // Count is the number of entities having the order key with a value among
