@@ -21,6 +21,7 @@ import (
 	"github.com/portico-dev/portico/catalog/ingest"
 	"github.com/portico-dev/portico/catalog/postgres"
 	"github.com/portico-dev/portico/catalog/sqlite"
+	"github.com/portico-dev/portico/catalog/storetest"
 )
 
 // BenchmarkCatalog ingests N generated entities through a single Location and
@@ -146,6 +147,34 @@ func benchCatalog(b *testing.B, kind string, n int) {
 		_, err := store.Facets(ctx, catalog.Eq("kind", "component"), []string{"spec.type", "spec.owner", "spec.lifecycle"})
 		return err
 	})
+	// The facets above are answered from the per-generation cache; the first
+	// call after any write counts afresh. A one-entity write to a location of
+	// its own (untimed) before each call measures that.
+	wl, err := store.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/bench-writes.yaml"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	writes := 0
+	write := func() error {
+		writes++
+		e := storetest.E("Component", "", "bench-writer")
+		e.Metadata.Description = fmt.Sprintf("write %d", writes)
+		e.Spec = map[string]any{"type": "service", "lifecycle": "production", "owner": "group:default/bench"}
+		p := catalog.Processed{Entity: e}
+		if err := catalog.HashBody(&p); err != nil {
+			return err
+		}
+		_, err := store.ApplyLocation(ctx, catalog.Apply{LocationID: wl.ID, Entities: []catalog.Processed{p}})
+		return err
+	}
+	measureAfter(b, "facets_after_write", 50, write, func() error {
+		_, err := store.Facets(ctx, catalog.Filter{}, []string{"kind", "spec.type", "spec.owner"})
+		return err
+	})
+	measureAfter(b, "facets_filtered_after_write", 50, write, func() error {
+		_, err := store.Facets(ctx, catalog.Eq("kind", "component"), []string{"spec.type", "spec.owner", "spec.lifecycle"})
+		return err
+	})
 	measure(b, "byrefs100", 1000, func() error {
 		batch := make([]string, 100)
 		for i := range batch {
@@ -239,9 +268,19 @@ const (
 // measure runs fn up to iters times and reports p50/p95/p99 in microseconds
 // and how many samples they come from.
 func measure(b *testing.B, name string, iters int, fn func() error) {
+	measureAfter(b, name, iters, nil, fn)
+}
+
+// measureAfter is measure with an untimed prep (when not nil) before each call.
+func measureAfter(b *testing.B, name string, iters int, prep, fn func() error) {
 	d := make([]time.Duration, 0, iters)
 	start := time.Now()
 	for len(d) < iters && (len(d) < minSamples || time.Since(start) < measureBudget) {
+		if prep != nil {
+			if err := prep(); err != nil {
+				b.Fatalf("%s: prepare: %v", name, err)
+			}
+		}
 		t := time.Now()
 		if err := fn(); err != nil {
 			b.Fatalf("%s: %v", name, err)
