@@ -60,8 +60,10 @@ type state struct {
 	gen uint64
 	// filtered caches filtered facet answers for the current generation.
 	filtered filteredFacets
-	// kinds caches the ref-sorted list's run of each kind (kindSegments).
-	kinds kindSegs
+	// kinds caches the ref-sorted list's run of each kind (kindSegments);
+	// oddDocs counts the live docs whose ref does not begin with their kind.
+	kinds   kindSegs
+	oddDocs int
 }
 
 // Key is one token key.
@@ -126,6 +128,7 @@ type doc struct {
 	ref   span
 	posts span
 	live  bool
+	odd   bool // its ref does not begin with its one kind (see kindSegments)
 }
 
 // New returns an empty index.
@@ -346,7 +349,10 @@ func (ix *Index) removeDoc(id uint32, keepRef bool, emptied *[]uint32) bool {
 		}
 	}
 	ix.posts.free(d.posts)
-	d.posts, d.live = span{}, false
+	if d.odd {
+		ix.oddDocs--
+	}
+	d.posts, d.live, d.odd = span{}, false, false
 	ix.all.Remove(id)
 	ix.byRef.remove(hashOf(ix.Ref(id)), id+1)
 	if !keepRef {
@@ -371,10 +377,19 @@ func (ix *Index) addStaged(st *Staged, sameRef bool) {
 		ix.byRef.remove(h, prev+1)
 	}
 	ix.byRef.insert(h, st.ID+1)
+	kinds, kind := 0, ""
 	for _, pid := range st.postings {
 		v := ix.val(pid)
 		ix.addTo(v, st.ID)
-		ix.addTo(ix.val(ix.keyByID[v.key].exists), st.ID)
+		k := ix.keyByID[v.key]
+		ix.addTo(ix.val(k.exists), st.ID)
+		if k.name == "kind" {
+			kinds, kind = kinds+1, ix.valStr(pid)
+		}
+	}
+	r := st.Ref
+	if dd.odd = kinds != 1 || len(r) <= len(kind) || r[len(kind)] != ':' || r[:len(kind)] != kind; dd.odd {
+		ix.oddDocs++
 	}
 	for _, pid := range st.multi {
 		k := ix.keyByID[ix.val(pid).key]

@@ -28,11 +28,11 @@ type kindSegs struct {
 	segs []kindSeg
 }
 
-// kindSegments returns the runs of ix.sorted, ordered by position, of every
-// kind whose run holds exactly the entities of that kind. That is checked,
-// not assumed: a kind with an entity whose ref disagrees with it gets no
-// segment and is walked id by id. Built on the first walk of a generation,
-// one membership test per entity. Call under the read lock.
+// kindSegments returns the runs of ix.sorted, ordered by position, of
+// every kind. They are exact only while every entity's ref begins with its
+// one kind, which the catalog guarantees and the index checks as entities
+// come and go (oddDocs): with a single entity that breaks it, there are no
+// runs and walks test every id. Call under the read lock.
 func (ix *Index) kindSegments() []kindSeg {
 	c := &ix.kinds
 	c.mu.Lock()
@@ -41,22 +41,15 @@ func (ix *Index) kindSegments() []kindSeg {
 		return c.segs
 	}
 	var segs []kindSeg
-	if k := ix.keys["kind"]; k != nil {
+	if k := ix.keys["kind"]; k != nil && ix.oddDocs == 0 {
 		s := ix.sorted
 		k.values.each(func(vid uint32) {
 			kind := ix.valStr(vid)
 			lo := sort.Search(len(s), func(i int) bool { return ix.Ref(s[i]) >= kind+":" })
 			hi := sort.Search(len(s), func(i int) bool { return ix.Ref(s[i]) >= kind+";" }) // ';' follows ':'
-			v := ix.val(vid)
-			if v.n == 0 || int(v.n) != hi-lo {
-				return
+			if n := ix.val(vid).n; n > 0 && int(n) == hi-lo {
+				segs = append(segs, kindSeg{lo, hi, vid})
 			}
-			for _, id := range s[lo:hi] {
-				if !ix.contains(v, id) {
-					return
-				}
-			}
-			segs = append(segs, kindSeg{lo, hi, vid})
 		})
 		sort.Slice(segs, func(i, j int) bool { return segs[i].lo < segs[j].lo })
 	}
