@@ -80,22 +80,23 @@ func (c *facetCache) column(ix *Index, k *Key) ([]uint32, []uint32, bool) {
 		}
 		vals = append(vals, vid)
 		slot := uint32(len(vals))
-		ids, bm := ix.ids(ix.val(vid))
-		if bm != nil { // iterated in place: copying out every shared value's ids was half the cost
-			it := bm.ManyIterator()
-			for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
-				for _, id := range buf[:n] {
-					if int(id) < len(col) {
-						col[id] = slot
-					}
+		fill := func(ids []uint32) {
+			for _, id := range ids {
+				if int(id) < len(col) {
+					col[id] = slot
 				}
 			}
+		}
+		ids, bm := ix.ids(ix.val(vid))
+		if bm == nil {
+			fill(ids)
 			continue
 		}
-		for _, id := range ids {
-			if int(id) < len(col) {
-				col[id] = slot
-			}
+		// A shared value's bitmap is read in place: copying its ids out
+		// was half the cost of building the column.
+		it := bm.ManyIterator()
+		for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
+			fill(buf[:n])
 		}
 	}
 	c.col, c.vals = col, vals

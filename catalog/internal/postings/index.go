@@ -251,6 +251,10 @@ func (ix *Index) commit(puts []Staged, deletes []uint32) {
 			dropRefs[id] = true
 		}
 	}
+	kindKey := ^uint32(0) // no key has this id
+	if k := ix.keys["kind"]; k != nil {
+		kindKey = k.id
+	}
 	for i := range puts {
 		st := &puts[i]
 		sameRef := ix.live(st.ID) && ix.Ref(st.ID) == st.Ref
@@ -263,7 +267,7 @@ func (ix *Index) commit(puts []Staged, deletes []uint32) {
 				delete(dropRefs, st.ID)
 			}
 		}
-		ix.addStaged(st, sameRef)
+		ix.addStaged(st, sameRef, kindKey)
 		if !existed {
 			addRefs = append(addRefs, st.ID)
 		}
@@ -362,7 +366,9 @@ func (ix *Index) removeDoc(id uint32, keepRef bool, emptied *[]uint32) bool {
 	return true
 }
 
-func (ix *Index) addStaged(st *Staged, sameRef bool) {
+// addStaged indexes st; kindKey is the id of the "kind" key, to note a doc
+// whose ref does not begin with its kind.
+func (ix *Index) addStaged(st *Staged, sameRef bool, kindKey uint32) {
 	for int(st.ID) >= len(ix.docs) {
 		ix.docs = append(ix.docs, make([]doc, max(1024, len(ix.docs)/2))...)
 	}
@@ -381,14 +387,13 @@ func (ix *Index) addStaged(st *Staged, sameRef bool) {
 	for _, pid := range st.postings {
 		v := ix.val(pid)
 		ix.addTo(v, st.ID)
-		k := ix.keyByID[v.key]
-		ix.addTo(ix.val(k.exists), st.ID)
-		if k.name == "kind" {
+		ix.addTo(ix.val(ix.keyByID[v.key].exists), st.ID)
+		if v.key == kindKey {
 			kinds, kind = kinds+1, ix.valStr(pid)
 		}
 	}
-	r := st.Ref
-	if dd.odd = kinds != 1 || len(r) <= len(kind) || r[len(kind)] != ':' || r[:len(kind)] != kind; dd.odd {
+	dd.odd = kinds != 1 || !refOfKind(st.Ref, kind)
+	if dd.odd {
 		ix.oddDocs++
 	}
 	for _, pid := range st.multi {

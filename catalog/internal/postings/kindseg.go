@@ -57,6 +57,11 @@ func (ix *Index) kindSegments() []kindSeg {
 	return segs
 }
 
+// refOfKind reports whether ref begins with kind and a colon.
+func refOfKind(ref, kind string) bool {
+	return len(ref) > len(kind) && ref[len(kind)] == ':' && ref[:len(kind)] == kind
+}
+
 // intersects reports whether value vid has an entity in m.
 func (ix *Index) intersects(vid uint32, m *roaring.Bitmap) bool {
 	v := ix.val(vid)
