@@ -17,11 +17,14 @@ import (
 // hundred, so the column wins as soon as values are numerous.
 const columnScanFactor = 60
 
-// facetCache is what makes facets cheap on a large catalog, per key and valid
-// for one index generation (Commit bumps it): the unfiltered answer, and for a
-// key with at most one value per entity (spec.owner, spec.type, kind…) a
-// column entity id → value, so a filtered facet is one pass over the matching
-// ids. Both are rebuilt on first use after a change.
+// facetCache is what makes facets cheap on a large catalog, per key: the
+// unfiltered answer, valid for one index generation (Commit bumps it), and
+// for a key with at most one value per entity (spec.owner, spec.type,
+// kind…) a column entity id → value, so a filtered facet is one pass over
+// the matching ids. The column is built on first use and from then on kept
+// up to date by every commit (patchColumns, flushSorted): rebuilding it
+// after each write was most of a filtered facet's cost at a million
+// entities.
 type facetCache struct {
 	mu sync.Mutex
 
@@ -29,11 +32,14 @@ type facetCache struct {
 	all    []catalog.FacetCount
 	allOK  bool
 
+	// col: entity id → 1 + the position of its value in the key's sorted
+	// values (Key.sortedP); 0 = none. colGen is the generation the column
+	// (or single, when false) was found for.
 	colGen uint64
 	colOK  bool
 	single bool
-	col    []uint32 // entity id → 1 + index in vals; 0 = no value
-	vals   []uint32 // value ids
+	col    []uint32
+	builds int // columns built (tests)
 }
 
 // unfiltered returns the key's facet over every entity. The slice is shared:
@@ -47,7 +53,7 @@ func (c *facetCache) unfiltered(ix *Index, k *Key) []catalog.FacetCount {
 	_, ptrs := ix.sortedValuePtrs(k)
 	out := make([]catalog.FacetCount, 0, len(ptrs))
 	for _, vid := range ptrs {
-		if n := ix.val(vid).n; vid != 0 && n > 0 {
+		if n := ix.val(vid).n; n > 0 {
 			out = append(out, catalog.FacetCount{Value: ix.origStr(vid), Count: int(n)})
 		}
 	}
@@ -56,30 +62,26 @@ func (c *facetCache) unfiltered(ix *Index, k *Key) []catalog.FacetCount {
 	return out
 }
 
-// column returns the key's entity → value column, or false when some entity
-// has several values for the key. Call under the index's read lock.
+// column returns the key's entity → value column with the value ids its
+// positions refer to, or false when some entity has several values for the
+// key. Call under the index's read lock.
 func (c *facetCache) column(ix *Index, k *Key) ([]uint32, []uint32, bool) {
+	_, ptrs := ix.sortedValuePtrs(k)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.colOK && c.colGen == ix.gen {
-		return c.col, c.vals, c.single
+		return c.col, ptrs, c.single
 	}
 	c.colGen, c.colOK = ix.gen, true
 	c.single = k.multi == 0 || ix.val(k.multi).n == 0
 	if !c.single {
-		c.col, c.vals = nil, nil
+		c.col = nil
 		return nil, nil, false
 	}
 	col := make([]uint32, len(ix.docs))
-	_, ptrs := ix.sortedValuePtrs(k)
-	vals := make([]uint32, 0, len(ptrs)) // in value order, so counts come out in it
 	buf := make([]uint32, 1024)
-	for _, vid := range ptrs {
-		if vid == 0 {
-			continue
-		}
-		vals = append(vals, vid)
-		slot := uint32(len(vals))
+	for pos, vid := range ptrs {
+		slot := uint32(pos + 1)
 		fill := func(ids []uint32) {
 			for _, id := range ids {
 				if int(id) < len(col) {
@@ -99,13 +101,88 @@ func (c *facetCache) column(ix *Index, k *Key) ([]uint32, []uint32, bool) {
 			fill(buf[:n])
 		}
 	}
-	c.col, c.vals = col, vals
-	return col, vals, true
+	c.col = col
+	c.builds++
+	ix.colMu.Lock()
+	if ix.columns == nil {
+		ix.columns = map[*Key]bool{}
+	}
+	ix.columns[k] = true
+	ix.colMu.Unlock()
+	return col, ptrs, true
+}
+
+// maintained reports whether commits keep the column up to date. Call
+// under the index write lock.
+func (c *facetCache) maintained() bool { return c.colOK && c.single && c.col != nil }
+
+// remap moves the column's positions after the key's sorted values changed
+// (old 1-based position → new, 0 = dropped). Under the index write lock.
+func (c *facetCache) remap(to []uint32) {
+	for i, p := range c.col {
+		if p != 0 {
+			c.col[i] = to[p]
+		}
+	}
+}
+
+// patchColumns brings every maintained column up to date with a commit's
+// puts and deletes, once flushSorted has placed the values, and marks it
+// valid for generation gen. A column whose key lost its last value, gained
+// an entity with several values, or whose commit rewrote more than a
+// sixteenth of it is dropped instead (the next facet builds it afresh:
+// cheaper than patching that many). Under the index write lock.
+func (ix *Index) patchColumns(puts []Staged, deletes []uint32, gen uint64) {
+	for k := range ix.columns {
+		c := &k.facets
+		switch {
+		case ix.keyByID[k.id] != k || !c.maintained():
+		case k.multi != 0 && ix.val(k.multi).n > 0:
+		case (len(puts)+len(deletes))*16 > len(c.col):
+		default:
+			if ix.patchColumn(k, puts, deletes) {
+				c.colGen = gen
+				continue
+			}
+		}
+		c.colOK, c.col = false, nil
+		delete(ix.columns, k)
+	}
+}
+
+// patchColumn sets the column entries of puts and deletes; false if a
+// value could not be placed (the column is then dropped).
+func (ix *Index) patchColumn(k *Key, puts []Staged, deletes []uint32) bool {
+	c := &k.facets
+	for _, id := range deletes {
+		if int(id) < len(c.col) {
+			c.col[id] = 0
+		}
+	}
+	if n := len(ix.docs); n > len(c.col) {
+		c.col = append(c.col, make([]uint32, n-len(c.col))...)
+	}
+	for i := range puts {
+		st := &puts[i]
+		c.col[st.ID] = 0
+		for _, pid := range st.postings {
+			if ix.val(pid).key != k.id || pid == k.keyOnly {
+				continue
+			}
+			s := ix.valStr(pid)
+			pos := sort.SearchStrings(k.sortedV, s)
+			if pos == len(k.sortedP) || k.sortedP[pos] != pid {
+				return false
+			}
+			c.col[st.ID] = uint32(pos + 1)
+		}
+	}
+	return true
 }
 
 // countColumn counts the values of the matching entities.
-func countColumn(ix *Index, match *roaring.Bitmap, col []uint32, vals []uint32) []catalog.FacetCount {
-	counts := make([]int, len(vals)+1)
+func countColumn(ix *Index, match *roaring.Bitmap, col []uint32, ptrs []uint32) []catalog.FacetCount {
+	counts := make([]int, len(ptrs)+1)
 	it := match.Iterator()
 	for it.HasNext() {
 		if id := it.Next(); int(id) < len(col) {
@@ -115,7 +192,7 @@ func countColumn(ix *Index, match *roaring.Bitmap, col []uint32, vals []uint32) 
 	var out []catalog.FacetCount
 	for i, n := range counts[1:] {
 		if n > 0 {
-			out = append(out, catalog.FacetCount{Value: ix.origStr(vals[i]), Count: n})
+			out = append(out, catalog.FacetCount{Value: ix.origStr(ptrs[i]), Count: n})
 		}
 	}
 	if out == nil {

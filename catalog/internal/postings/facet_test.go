@@ -196,3 +196,142 @@ func TestEmptyCommitKeepsCaches(t *testing.T) {
 		t.Fatalf("facets after the second commit: %s", got)
 	}
 }
+
+// TestColumnFollowsCommits checks the facet column commits keep up to date
+// against a map model, over rounds of small writes (patched in place),
+// pipelined and aborted stages, values that appear and vanish, an entity
+// with two owners (the column is dropped, then rebuilt when it goes) and a
+// large write (dropped and rebuilt), with compactions in between.
+func TestColumnFollowsCommits(t *testing.T) {
+	defer func(s, p int) { compactStrings, compactPosts = s, p }(compactStrings, compactPosts)
+	compactStrings, compactPosts = 1, 1
+
+	rng := rand.New(rand.NewSource(11))
+	ix := New()
+	owners := map[uint32][]string{} // original spellings; two for a multi-owner entity
+	doc := func(id uint32, os ...string) Doc {
+		ts := catalog.TokenSet{"kind": {"component"}}
+		orig := catalog.Originals{}
+		if len(os) > 0 {
+			var lo []string
+			orig["spec.owner"] = map[string]string{}
+			for _, o := range os {
+				lo = append(lo, lower(o))
+				orig["spec.owner"][lower(o)] = o
+			}
+			sort.Strings(lo)
+			ts["spec.owner"] = lo
+		}
+		return Doc{ID: id, Ref: fmt.Sprintf("component:default/e%d", id), Tokens: ts, Orig: orig}
+	}
+	owner := func() []string {
+		switch r := rng.Intn(10); {
+		case r == 0:
+			return nil // no owner
+		case r < 6:
+			return []string{fmt.Sprintf("Team-%d", rng.Intn(30))}
+		default: // values that come and go
+			return []string{fmt.Sprintf("Solo-%d", rng.Intn(400))}
+		}
+	}
+	var first []Doc
+	for id := uint32(1); id <= 3000; id++ {
+		owners[id] = owner()
+		first = append(first, doc(id, owners[id]...))
+	}
+	ix.Apply(first, nil)
+
+	naive := func(match *roaring.Bitmap) map[string]int {
+		counts := map[string]int{}
+		for id, os := range owners {
+			if match.Contains(id) {
+				for _, o := range os {
+					counts[o]++
+				}
+			}
+		}
+		return counts
+	}
+	check := func(round int, wantKept bool, prev int) int {
+		t.Helper()
+		ix.RLock()
+		defer ix.RUnlock()
+		match := roaring.New()
+		for id := uint32(1); id <= 3200; id++ {
+			if id%3 != 0 {
+				match.Add(id)
+			}
+		}
+		got := map[string]int{}
+		facet := ix.Facet(match, "spec.owner")
+		for i, c := range facet {
+			got[c.Value] = c.Count
+			if i > 0 && (facet[i-1].Count < c.Count || facet[i-1].Count == c.Count && lower(facet[i-1].Value) > lower(c.Value)) {
+				t.Fatalf("round %d: facet out of order at %d: %v", round, i, facet)
+			}
+		}
+		if want := naive(match); !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: facet\n got %v\nwant %v", round, got, want)
+		}
+		k := ix.keys["spec.owner"]
+		if k == nil || !k.facets.maintained() {
+			return 0
+		}
+		if wantKept && k.facets.builds != prev {
+			t.Fatalf("round %d: the column was rebuilt after a small write", round)
+		}
+		return k.facets.builds
+	}
+	col := check(-1, false, 0)
+	if col == 0 {
+		t.Fatal("no column for a single-valued key")
+	}
+	for round := 0; round < 80; round++ {
+		kept := true
+		var puts []Doc
+		var dels []uint32
+		seen := map[uint32]bool{}
+		n := 1 + rng.Intn(60)
+		if round == 40 {
+			n, kept = 2500, false // more than a sixteenth: dropped, rebuilt on use
+		}
+		for i := 0; i < n; i++ {
+			id := uint32(1 + rng.Intn(3200))
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if _, ok := owners[id]; ok && rng.Intn(5) == 0 {
+				dels = append(dels, id)
+				delete(owners, id)
+				continue
+			}
+			owners[id] = owner()
+			puts = append(puts, doc(id, owners[id]...))
+		}
+		switch {
+		case round == 20: // an entity with two owners: no column while it lasts
+			owners[7] = []string{"Team-1", "Team-2"}
+			puts, kept = append(puts, doc(7, owners[7]...)), false
+		case round == 21:
+			owners[7] = []string{"Team-3"}
+			puts, kept = append(puts, doc(7, owners[7]...)), false
+		}
+		if round%5 == 0 {
+			// Pipelined: another batch staged (creating values) before this
+			// one commits, then aborted.
+			st := ix.Stage(puts)
+			other := ix.Stage([]Doc{doc(3500, "Staged-Only"), doc(3501, "Team-4")})
+			ix.Commit(st, dels)
+			col = check(round, kept && col != 0, col)
+			ix.Abort(other)
+			col = check(round, kept && col != 0, col)
+		} else {
+			ix.Apply(puts, dels)
+			col = check(round, kept && col != 0, col)
+		}
+		if round == 20 && col != 0 {
+			t.Fatal("a column was kept for a key with a multi-valued entity")
+		}
+	}
+}

@@ -64,6 +64,10 @@ type state struct {
 	// oddDocs counts the live docs whose ref does not begin with their kind.
 	kinds   kindSegs
 	oddDocs int
+	// columns holds the keys whose facet column commits keep up to date
+	// (facetCache); readers add to it under colMu.
+	colMu   sync.Mutex
+	columns map[*Key]bool
 }
 
 // Key is one token key.
@@ -81,18 +85,18 @@ type Key struct {
 	exists uint32
 	multi  uint32
 
+	// sortedV lists the key's values in ascending order and sortedP the id
+	// of each: built on first use, then kept up to date by every commit
+	// (flushSorted), so neither is rebuilt nor looked up again after a write.
 	sortMu   sync.Mutex
-	sortedV  []string // lazily built; kept up to date once built
+	sortedV  []string
+	sortedP  []uint32
 	built    bool
-	pendAdd  []string
-	pendDrop map[string]bool
+	pendAdd  []uint32 // values created since the last flush
+	pendDrop bool     // values dropped since the last flush
 
 	facets facetCache
 	text   textCache // the values joined, for FullText (fulltext.go)
-
-	// sortedP holds the value id of each of sortedV, for generation sortedPGen.
-	sortedP    []uint32
-	sortedPGen uint64
 }
 
 // value is one posting list: the entities whose key has this value. Most
@@ -189,7 +193,7 @@ func (ix *Index) Stage(docs []Doc) []Staged {
 					}
 					vid = ix.newValue(k, s, orig)
 					k.values.insert(hashOf(s), vid)
-					ix.noteAdd(k, s)
+					ix.noteAdd(k, vid)
 				}
 				st.postings = append(st.postings, vid)
 				if j == 0 && len(vs) > 1 {
@@ -285,6 +289,7 @@ func (ix *Index) commit(puts []Staged, deletes []uint32) {
 		ix.compactPosts()
 	}
 	ix.gen++
+	ix.patchColumns(puts, deletes, ix.gen)
 }
 
 // Abort drops the posting lists a failed batch created and nothing else used.
@@ -473,7 +478,7 @@ func (ix *Index) dropValue(vid uint32) {
 	} else {
 		s := ix.strs.str(v.val)
 		k.values.remove(hashOf(s), vid)
-		ix.noteDrop(k, s)
+		ix.noteDrop(k)
 	}
 	ix.freeValue(vid)
 	if k.values.n == 0 && k.keyOnly == 0 {
@@ -685,8 +690,8 @@ func (ix *Index) compactStrings() {
 	// new ones so the old can go.
 	for _, k := range ix.keyByID {
 		if k != nil && k.built {
-			for i, s := range k.sortedV {
-				k.sortedV[i] = ix.valStr(ix.lookup(k, s))
+			for i, vid := range k.sortedP {
+				k.sortedV[i] = ix.valStr(vid)
 			}
 		}
 	}
@@ -734,88 +739,109 @@ func (ix *Index) flushDirty() {
 	clear(ix.dirty)
 }
 
-func (ix *Index) noteAdd(k *Key, s string) {
+func (ix *Index) noteAdd(k *Key, vid uint32) {
 	if k.built {
 		ix.dirty[k] = true
-		k.pendAdd = append(k.pendAdd, s)
-		if k.pendDrop != nil {
-			delete(k.pendDrop, s)
-		}
+		k.pendAdd = append(k.pendAdd, vid)
 	}
 }
 
-func (ix *Index) noteDrop(k *Key, s string) {
+func (ix *Index) noteDrop(k *Key) {
 	if k.built {
 		ix.dirty[k] = true
-		if k.pendDrop == nil {
-			k.pendDrop = map[string]bool{}
-		}
-		k.pendDrop[s] = true
+		k.pendDrop = true
 	}
 }
 
-// flushSorted merges pending value changes into k's sorted value list.
-// Runs under the index write lock.
+// flushSorted merges pending value changes into k's sorted value lists, and
+// moves the key's facet column (if it keeps one) to the values' new
+// positions. Runs under the index write lock, in the same critical section
+// as every drop it merges: a value dropped since the last flush is free
+// (not live) and its id not yet reused, so liveness tells what to keep.
 func (ix *Index) flushSorted(k *Key) {
-	if !k.built || (len(k.pendAdd) == 0 && len(k.pendDrop) == 0) {
+	if !k.built || (len(k.pendAdd) == 0 && !k.pendDrop) {
 		return
 	}
-	var add []string
-	for _, s := range k.pendAdd {
-		if vid := ix.lookup(k, s); vid != 0 {
-			add = append(add, ix.valStr(vid)) // the pool's copy, not the caller's
+	mine := func(vid uint32) bool { v := ix.val(vid); return v.live && v.key == k.id }
+	var add []uint32
+	for _, vid := range k.pendAdd {
+		if mine(vid) {
+			add = append(add, vid)
 		}
 	}
-	sort.Strings(add)
-	out := make([]string, 0, len(k.sortedV)+len(add))
+	sort.Slice(add, func(i, j int) bool { return ix.valStr(add[i]) < ix.valStr(add[j]) })
+	col := k.facets.maintained()
+	var remap []uint32 // old 1-based position → new one, 0 when dropped
+	if col {
+		remap = make([]uint32, len(k.sortedP)+1)
+	}
+	outV := make([]string, 0, len(k.sortedV)+len(add))
+	outP := make([]uint32, 0, len(k.sortedP)+len(add))
+	push := func(vid uint32) {
+		if n := len(outP); n > 0 && outP[n-1] == vid {
+			return
+		}
+		outV, outP = append(outV, ix.valStr(vid)), append(outP, vid)
+	}
 	i := 0
-	for _, s := range k.sortedV {
-		if ix.lookup(k, s) == 0 {
+	for pos, vid := range k.sortedP {
+		if !mine(vid) {
 			continue
 		}
-		for i < len(add) && add[i] <= s {
-			if add[i] != s && (len(out) == 0 || out[len(out)-1] != add[i]) {
-				out = append(out, add[i])
-			}
+		s := k.sortedV[pos]
+		for i < len(add) && ix.valStr(add[i]) < s {
+			push(add[i])
 			i++
 		}
-		out = append(out, s)
+		push(vid)
+		if col {
+			remap[pos+1] = uint32(len(outP))
+		}
 	}
 	for ; i < len(add); i++ {
-		if len(out) == 0 || out[len(out)-1] != add[i] {
-			out = append(out, add[i])
-		}
+		push(add[i])
 	}
-	k.sortedV, k.pendAdd, k.pendDrop = out, nil, nil
+	k.sortedV, k.sortedP, k.pendAdd, k.pendDrop = outV, outP, nil, false
+	if col {
+		k.facets.remap(remap)
+	}
 }
 
-// sortedValuePtrs returns sortedValues with each value's id, cached for the
-// index generation (the page walk looks values up by position instead of
-// hashing each one). Call under RLock.
+// sortedValuePtrs returns sortedValues with each value's id (the page walk
+// looks values up by position instead of hashing each one). Both are
+// read-only. Call under RLock.
 func (ix *Index) sortedValuePtrs(k *Key) ([]string, []uint32) {
-	vs := ix.sortedValues(k)
 	k.sortMu.Lock()
 	defer k.sortMu.Unlock()
-	if k.sortedP == nil || k.sortedPGen != ix.gen || len(k.sortedP) != len(vs) {
-		ps := make([]uint32, len(vs))
-		for i, s := range vs {
-			ps[i] = ix.lookup(k, s)
+	if !k.built {
+		ps := make([]uint32, 0, k.values.n)
+		k.values.each(func(vid uint32) { ps = append(ps, vid) })
+		vs := make([]string, len(ps))
+		for i, vid := range ps {
+			vs[i] = ix.valStr(vid)
 		}
-		k.sortedP, k.sortedPGen = ps, ix.gen
+		sort.Sort(byValue{vs, ps})
+		k.sortedV, k.sortedP, k.built = vs, ps, true
 	}
-	return vs, k.sortedP
+	return k.sortedV, k.sortedP
 }
 
 // sortedValues returns k's values in ascending order (read-only). Call
 // under RLock; builds the list on first use.
 func (ix *Index) sortedValues(k *Key) []string {
-	k.sortMu.Lock()
-	defer k.sortMu.Unlock()
-	if !k.built {
-		vs := make([]string, 0, k.values.n)
-		k.values.each(func(vid uint32) { vs = append(vs, ix.valStr(vid)) })
-		sort.Strings(vs)
-		k.sortedV, k.built = vs, true
-	}
-	return k.sortedV
+	vs, _ := ix.sortedValuePtrs(k)
+	return vs
+}
+
+// byValue sorts values and their ids together, by value.
+type byValue struct {
+	v []string
+	p []uint32
+}
+
+func (b byValue) Len() int           { return len(b.v) }
+func (b byValue) Less(i, j int) bool { return b.v[i] < b.v[j] }
+func (b byValue) Swap(i, j int) {
+	b.v[i], b.v[j] = b.v[j], b.v[i]
+	b.p[i], b.p[j] = b.p[j], b.p[i]
 }

@@ -25,12 +25,10 @@ func (ix *Index) Filter(f catalog.Filter) *roaring.Bitmap {
 			if len(f.Values) > 0 {
 				p = f.Values[0]
 			}
-			vs := ix.sortedValues(k)
+			vs, ptrs := ix.sortedValuePtrs(k)
 			var bms []*roaring.Bitmap
 			for i := sort.SearchStrings(vs, p); i < len(vs) && strings.HasPrefix(vs[i], p); i++ {
-				if vid := ix.lookup(k, vs[i]); vid != 0 {
-					bms = append(bms, ix.bitmap(ix.val(vid)))
-				}
+				bms = append(bms, ix.bitmap(ix.val(ptrs[i])))
 			}
 			return roaring.FastOr(bms...)
 		default:
