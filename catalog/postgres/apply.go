@@ -51,6 +51,13 @@ func (s *Store) ApplyLocation(ctx context.Context, a catalog.Apply) (catalog.App
 	if err := tx.Commit(ctx); err != nil {
 		return catalog.ApplyResult{}, fmt.Errorf("postgres: apply %s: commit: %w", a.LocationID, err)
 	}
+	if changed {
+		// This replica's readers see the apply at once; the others catch
+		// up on their next read or on the change feed.
+		if err := s.syncIndex(ctx); err != nil {
+			s.log.Warn("catalog apply: index catch-up failed (the next read retries)", "location", a.LocationID, "err", err)
+		}
+	}
 	// A bulk load leaves the planner without statistics until autovacuum gets
 	// to the tables, and until then it scans and sorts where an index walk
 	// would stop after one page. Large applies refresh them at once.
@@ -106,6 +113,9 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, a catalog.Apply) (catalo
 	}
 	if len(plan.Writes) == 0 && len(plan.Orphan) == 0 && len(plan.Delete) == 0 {
 		return res, locChanged, nil
+	}
+	if err := bumpVersion(ctx, tx); err != nil {
+		return wrap(err)
 	}
 
 	// Relation rows of rewritten entities go; their new rows come back below.

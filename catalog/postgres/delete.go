@@ -90,6 +90,9 @@ func (s *Store) inApplyTx(ctx context.Context, fn func(tx pgx.Tx) (string, error
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('portico.apply.' || $1))`, s.schema); err != nil {
 		return fmt.Errorf("postgres: lock: %w", err)
 	}
+	if err := bumpVersion(ctx, tx); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
 	loc, err := fn(tx)
 	if err != nil {
 		return err
@@ -99,6 +102,9 @@ func (s *Store) inApplyTx(ctx context.Context, fn func(tx pgx.Tx) (string, error
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	if err := s.syncIndex(ctx); err != nil {
+		s.log.Warn("catalog write: index catch-up failed (the next read retries)", "err", err)
 	}
 	return nil
 }

@@ -88,27 +88,7 @@ func allSQL(a *args, fs []catalog.Filter) string {
 	if len(must) > 0 {
 		parts = append([]string{"tokens @> " + a.add(must) + "::text[]"}, parts...)
 	}
-	for _, c := range fs {
-		if k := kindSQL(a, c); k != "" {
-			parts = append(parts, k)
-		}
-	}
 	return strings.Join(parts, " AND ")
-}
-
-// kindSQL restates a condition on the kind against the sort_kind column.
-// Every entity has exactly one kind, so the two are equivalent; the column
-// lets the planner walk the (sort_kind, ref) index in page order instead of
-// collecting every match from the GIN index and sorting, or walking all refs
-// of the kinds that sort before (every api:… before the first component:…).
-func kindSQL(a *args, c catalog.Filter) string {
-	if c.Key != "kind" || c.Not != nil || c.IsAny() || len(c.All) > 0 || (c.Op != catalog.OpIn && c.Op != "") || len(c.Values) == 0 {
-		return ""
-	}
-	if len(c.Values) == 1 { // a scalar equality keeps the index's ref order usable
-		return "sort_kind = " + a.add(c.Values[0])
-	}
-	return "sort_kind = ANY(" + a.add(c.Values) + "::text[])"
 }
 
 func leafSQL(a *args, f catalog.Filter) string {
@@ -125,9 +105,6 @@ func leafSQL(a *args, f catalog.Filter) string {
 		if len(f.Values) == 0 {
 			return "FALSE"
 		}
-		if k := kindSQL(a, f); k != "" {
-			return k
-		}
 		if len(f.Values) == 1 {
 			return "tokens @> " + a.add([]string{f.Key + sep + f.Values[0]}) + "::text[]"
 		}
@@ -137,23 +114,4 @@ func leafSQL(a *args, f catalog.Filter) string {
 		}
 		return "tokens && " + a.add(want) + "::text[]"
 	}
-}
-
-// fullTextSQL is a case-insensitive substring match of term in the values of
-// the given keys (every value when keys is empty).
-func fullTextSQL(a *args, ft *catalog.FullText) string {
-	term := strings.ToLower(strings.TrimSpace(ft.Term))
-	if term == "" {
-		return "TRUE"
-	}
-	tp := a.add(term)
-	if len(ft.Fields) == 0 {
-		return "EXISTS (SELECT 1 FROM unnest(tokens) t WHERE strpos(t, E'\\x1f') > 0 AND strpos(substr(t, strpos(t, E'\\x1f') + 1), " + tp + ") > 0)"
-	}
-	keys := make([]string, len(ft.Fields))
-	for i, k := range ft.Fields {
-		keys[i] = strings.ToLower(strings.TrimSpace(k)) + sep
-	}
-	kp := a.add(keys)
-	return "EXISTS (SELECT 1 FROM unnest(tokens) t, unnest(" + kp + "::text[]) k WHERE starts_with(t, k) AND strpos(substr(t, length(k) + 1), " + tp + ") > 0)"
 }

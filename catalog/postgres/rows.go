@@ -30,15 +30,9 @@ type entityRow struct {
 	final     []byte
 	tokens    []string
 	originals map[string]string
-	sorts     [len(sortColumnOrder)]*string
-	origs     [len(sortColumnOrder)]*string // original spelling where it differs
-	multi     bool                          // a sort key has several values
 }
 
-// sortColumnOrder fixes the column order of sortColumns for bulk writes.
-var sortColumnOrder = [...]string{"metadata.name", "metadata.title", "kind", "spec.type", "spec.owner", "spec.lifecycle"}
-
-// stitch computes final, tokens, originals and sort keys from the body,
+// stitch computes final, tokens and originals from the body,
 // the relation rows with this entity as source, errors and the orphan flag.
 func (r *entityRow) stitch(rels []catalog.RelationRow) error {
 	if r.body == nil && r.entity != nil {
@@ -76,19 +70,6 @@ func (r *entityRow) stitch(rels []catalog.RelationRow) error {
 					r.originals = map[string]string{}
 				}
 				r.originals[k+sep+lv] = ov
-			}
-		}
-	}
-	r.multi = false
-	for i, f := range sortColumnOrder {
-		r.sorts[i], r.origs[i] = nil, nil
-		if len(ts[f]) > 1 {
-			r.multi = true
-		}
-		if v, ok := sortKey(ts, f); ok {
-			r.sorts[i] = &v
-			if o, ok := orig[f][v]; ok && o != v {
-				r.origs[i] = &o
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/portico-dev/portico/catalog"
+	"github.com/portico-dev/portico/catalog/internal/postings"
 )
 
 //go:embed migrations/*.sql
@@ -33,6 +34,8 @@ type Store struct {
 	log     *slog.Logger
 
 	beforeWrite func() // test hook: runs in Apply after stitching, before the bulk writes
+
+	idx *indexState // lists, counts and facets (index.go)
 }
 
 // Option configures Open.
@@ -97,11 +100,19 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	s := &Store{pool: pool, schema: o.schema, channel: channelName(o.schema), log: o.log}
+	s := &Store{pool: pool, schema: o.schema, channel: channelName(o.schema), log: o.log,
+		idx: &indexState{ix: postings.New(), done: make(chan struct{})}}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
+	if err := s.syncIndex(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	fctx, cancel := context.WithCancel(context.Background())
+	s.idx.cancel = cancel
+	go s.followChanges(fctx)
 	return s, nil
 }
 
@@ -121,8 +132,10 @@ func (s *Store) Schema() string { return s.schema }
 // Pool exposes the connection pool for operational tooling and tests.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Close releases the pool.
+// Close stops following other replicas' writes and releases the pool.
 func (s *Store) Close() error {
+	s.idx.cancel()
+	<-s.idx.done
 	s.pool.Close()
 	return nil
 }

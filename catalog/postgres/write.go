@@ -20,9 +20,7 @@ import (
 // it is on the wire.
 
 var entityCols = []string{"id", "uid", "ref", "kind", "namespace", "name", "location_id", "parent_ref", "source_key", "hash",
-	"body", "final", "errors", "orphan", "tokens", "originals",
-	"sort_name", "sort_title", "sort_kind", "sort_type", "sort_owner", "sort_lifecycle",
-	"orig_name", "orig_title", "orig_kind", "orig_type", "orig_owner", "orig_lifecycle", "sort_multi"}
+	"body", "final", "errors", "orphan", "tokens", "originals"}
 
 // writeRows stitches rows and writes them: new rows (id 0) by COPY straight
 // into entities, existing ones through a temporary table and one UPDATE.
@@ -189,16 +187,8 @@ func (r *entityRow) values() []any {
 	if r.originals != nil {
 		orig = r.originals
 	}
-	v := make([]any, 0, len(entityCols))
-	v = append(v, r.id, r.uid, r.ref, r.kind, r.ns, r.name, r.locationID, r.parentRef, r.sourceKey, r.hash,
-		string(r.body), string(r.final), r.errors, r.orphan, r.tokens, orig)
-	for _, s := range r.sorts {
-		v = append(v, s)
-	}
-	for _, o := range r.origs {
-		v = append(v, o)
-	}
-	return append(v, r.multi)
+	return []any{r.id, r.uid, r.ref, r.kind, r.ns, r.name, r.locationID, r.parentRef, r.sourceKey, r.hash,
+		string(r.body), string(r.final), r.errors, r.orphan, r.tokens, orig}
 }
 
 // insertRelations streams the rows originated by each entity (keyed by the

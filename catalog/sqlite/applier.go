@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/portico-dev/portico/catalog"
+	"github.com/portico-dev/portico/catalog/internal/parallel"
 	"github.com/portico-dev/portico/catalog/internal/postings"
 )
 
@@ -185,7 +186,7 @@ func (ap *applier) pipeline(full []*catalog.EntityWrite, jobs []*stitchJob) erro
 	next := &stitchedPart{full: full, jobs: jobs, done: make(chan struct{})}
 	go func() {
 		defer close(next.done)
-		parallel(len(jobs), func(i int) { jobs[i].run(true) })
+		parallel.Do(len(jobs), func(i int) { jobs[i].run(true) })
 		next.staged = ap.stage(jobs)
 	}()
 	err := ap.flush()
@@ -532,7 +533,7 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 		go func() {
 			defer close(next.done)
 			jobs := next.jobs
-			parallel(len(jobs), func(i int) {
+			parallel.Do(len(jobs), func(i int) {
 				j, raw := jobs[i], raws[i]
 				if j.entity, j.err = storedBody(raw.body, raw.final, raw.orphan); j.err != nil {
 					j.err = fmt.Errorf("load %s: %w", j.ref, j.err)

@@ -10,7 +10,6 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/portico-dev/portico/catalog"
-	"github.com/portico-dev/portico/catalog/internal/postings"
 )
 
 // fetchChunk bounds the ids bound in one SELECT … IN (…).
@@ -181,43 +180,17 @@ func dedup(ids []uint32) []uint32 {
 // QueryEntities answers a filtered, ordered, paged query from the index and
 // fetches the page's records.
 func (s *Store) QueryEntities(ctx context.Context, q catalog.Query) (catalog.Page, error) {
-	if q.Limit < 0 || q.Offset < 0 {
-		return catalog.Page{}, catalog.Inputf("limit and offset must not be negative")
-	}
-	if q.After != nil && q.Before != nil {
-		return catalog.Page{}, catalog.Inputf("a query cannot page both after and before a position")
-	}
 	s.ix.RLock()
 	defer s.ix.RUnlock()
-	match := s.ix.Filter(q.Filter)
-	if q.FullText != nil && q.FullText.Term != "" {
-		match.And(s.ix.FullText(q.FullText.Term, q.FullText.Fields))
-	}
-	req := postings.PageRequest{Match: match, After: q.After, Before: q.Before, Offset: q.Offset, Limit: q.Limit}
-	if len(q.Order) > 0 {
-		req.OrderKey, req.Desc = q.Order[0].Field, q.Order[0].Desc
-		if q.ExcludeMissingOrder {
-			req.ExcludeMissing = true
-			match = s.ix.Restrict(match, req.OrderKey)
-			req.Match = match
-		}
-	}
-	res := s.ix.Page(req)
-	var page catalog.Page
-	if q.CountTotal {
-		page.TotalItems = int(match.GetCardinality())
+	res, err := s.ix.Query(q)
+	if err != nil {
+		return catalog.Page{}, err
 	}
 	recs, err := s.fetch(ctx, res.IDs)
 	if err != nil {
 		return catalog.Page{}, err
 	}
-	page.Items = recs
-	page.HasMore, page.HasPrev = res.HasMore, res.HasPrev
-	if n := len(res.Positions); n > 0 {
-		first, last := res.Positions[0], res.Positions[n-1]
-		page.First, page.Last = &first, &last
-	}
-	return page, nil
+	return catalog.Page{Items: recs, TotalItems: res.Total, HasMore: res.HasMore, HasPrev: res.HasPrev, First: res.First, Last: res.Last}, nil
 }
 
 // Facets counts the values of each key among the entities matching f.

@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/portico-dev/portico/catalog"
+	"github.com/portico-dev/portico/catalog/internal/parallel"
 	"github.com/portico-dev/portico/catalog/internal/postings"
 )
 
@@ -306,7 +306,7 @@ func (s *Store) rebuildIndex(ctx context.Context, ix *postings.Index) (int, erro
 	var staged []postings.Staged
 	for batch := range chunks {
 		docs := make([]postings.Doc, len(batch))
-		parallel(len(batch), func(i int) {
+		parallel.Do(len(batch), func(i int) {
 			ts, orig := catalog.TokensWithOriginals(batch[i].final)
 			docs[i] = postings.Doc{ID: batch[i].id, Ref: batch[i].ref, Tokens: ts, Orig: orig}
 		})
@@ -319,33 +319,6 @@ func (s *Store) rebuildIndex(ctx context.Context, ix *postings.Index) (int, erro
 	}
 	ix.Commit(staged, nil)
 	return n, nil
-}
-
-// parallel runs fn(0..n-1) on GOMAXPROCS goroutines.
-func parallel(n int, fn func(i int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if n < 64 || workers == 1 {
-		for i := 0; i < n; i++ {
-			fn(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 func nowMillis() int64 { return time.Now().UnixMilli() }

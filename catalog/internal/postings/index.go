@@ -235,9 +235,7 @@ func (ix *Index) CommitWith(puts []Staged, deletes []uint32, commit func() error
 		fresh = New()
 		err = fmt.Errorf("%w (and the index could not be rebuilt: %v)", err, rerr)
 	}
-	gen := ix.gen
-	ix.state = fresh.state
-	ix.gen = max(ix.gen, gen) + 1 // caches of the old state are stale
+	ix.replace(fresh)
 	return err
 }
 
@@ -844,4 +842,18 @@ func (b byValue) Less(i, j int) bool { return b.v[i] < b.v[j] }
 func (b byValue) Swap(i, j int) {
 	b.v[i], b.v[j] = b.v[j], b.v[i]
 	b.p[i], b.p[j] = b.p[j], b.p[i]
+}
+
+// Replace makes ix hold what fresh holds (fresh must not be used after),
+// atomically for readers; every cache of the old state goes with it.
+func (ix *Index) Replace(fresh *Index) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.replace(fresh)
+}
+
+func (ix *Index) replace(fresh *Index) {
+	gen := ix.gen
+	ix.state = fresh.state
+	ix.gen = max(ix.gen, gen) + 1 // caches of the old state are stale
 }

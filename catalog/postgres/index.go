@@ -1,0 +1,208 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portico-dev/portico/catalog"
+	"github.com/portico-dev/portico/catalog/internal/parallel"
+	"github.com/portico-dev/portico/catalog/internal/postings"
+)
+
+// Each replica answers filtered lists, counts and facets from its own
+// in-memory postings index (the embedded store's), kept in step with the
+// database by catalog versions (migration 7): every write transaction bumps
+// catalog_version.v under the apply lock, so versions commit in order, and
+// its rows carry the version that wrote them (deletions are logged under
+// it). A replica that holds version n catches up by reading the rows and
+// deletions above n in one snapshot. It does so before every indexed read
+// (one primary-key read of catalog_version when nothing changed), after its
+// own writes, and when another replica's write is announced on the change
+// feed, so a read never answers from a state older than the last write
+// committed before it began.
+
+// deletionsKept is how long logged deletions are kept for replicas to catch
+// up with; one whose index is older than what was trimmed reloads it whole.
+const deletionsKept = time.Hour
+
+// bumpVersion starts a write transaction's catalog version: it must run
+// under the apply lock, before the transaction writes an entity row.
+func bumpVersion(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `WITH b AS (UPDATE catalog_version SET v = v + 1 RETURNING v)
+		SELECT set_config('portico.version', v::text, true) FROM b`); err != nil {
+		return fmt.Errorf("bump catalog version: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM entity_deletions WHERE at < now() - $1::interval RETURNING version)
+		UPDATE catalog_version SET trimmed = greatest(trimmed, (SELECT max(version) FROM gone))
+		WHERE EXISTS (SELECT 1 FROM gone)`, deletionsKept.String()); err != nil {
+		return fmt.Errorf("trim deletion log: %w", err)
+	}
+	return nil
+}
+
+// indexState is the replica's index and the catalog version it holds.
+type indexState struct {
+	ix      *postings.Index
+	mu      sync.Mutex   // one catch-up at a time
+	applied atomic.Int64 // the version ix holds; 0 = never loaded
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// syncIndex brings the index up to the committed catalog version.
+func (s *Store) syncIndex(ctx context.Context) error {
+	var v int64
+	if err := s.pool.QueryRow(ctx, `SELECT v FROM catalog_version`).Scan(&v); err != nil {
+		return fmt.Errorf("postgres: read catalog version: %w", err)
+	}
+	if s.idx.applied.Load() >= v {
+		return nil
+	}
+	s.idx.mu.Lock()
+	defer s.idx.mu.Unlock()
+	if s.idx.applied.Load() >= v {
+		return nil // caught up by another reader meanwhile
+	}
+	return s.catchUp(ctx)
+}
+
+// catchUp reads what changed since the applied version in one snapshot and
+// applies it to the index (or reloads the index whole). Under idx.mu.
+func (s *Store) catchUp(ctx context.Context) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("postgres: index catch-up: begin: %w", err)
+	}
+	defer tx.Rollback(context.Background()) //nolint:errcheck // read-only
+	var v, trimmed int64
+	if err := tx.QueryRow(ctx, `SELECT v, trimmed FROM catalog_version`).Scan(&v, &trimmed); err != nil {
+		return fmt.Errorf("postgres: index catch-up: %w", err)
+	}
+	from := s.idx.applied.Load()
+	if from >= v {
+		return nil
+	}
+	if from == 0 || from < trimmed {
+		fresh := postings.New()
+		if err := loadDocs(ctx, tx, fresh, `SELECT id, ref, final::text FROM entities`); err != nil {
+			return err
+		}
+		s.idx.ix.Replace(fresh)
+		s.idx.applied.Store(v)
+		return nil
+	}
+	var deleted []uint32
+	rows, err := tx.Query(ctx, `SELECT id FROM entity_deletions WHERE version > $1`, from)
+	if err != nil {
+		return fmt.Errorf("postgres: index catch-up: deletions: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("postgres: index catch-up: deletions: %w", err)
+		}
+		if id > 0 && id <= math.MaxUint32 {
+			deleted = append(deleted, uint32(id))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: index catch-up: deletions: %w", err)
+	}
+	// Deletions first: an id is never reused, so none of them comes back
+	// among the rows.
+	if len(deleted) > 0 {
+		s.idx.ix.Commit(nil, deleted)
+	}
+	if err := loadDocs(ctx, tx, s.idx.ix, `SELECT id, ref, final::text FROM entities WHERE version > $1`, from); err != nil {
+		return err
+	}
+	s.idx.applied.Store(v)
+	return nil
+}
+
+// loadDocs tokenises the rows of q (id, ref, final) into ix, a chunk at a
+// time on every core; the chunks are staged and committed together at the
+// end, so readers see all of them or none.
+func loadDocs(ctx context.Context, tx pgx.Tx, ix *postings.Index, q string, args ...any) error {
+	type raw struct {
+		id         int64
+		ref, final string
+	}
+	const chunk = 4096
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("postgres: load index: %w", err)
+	}
+	defer rows.Close()
+	var staged []postings.Staged
+	stage := func(batch []raw) error {
+		docs := make([]postings.Doc, len(batch))
+		var bad error
+		var once sync.Once
+		parallel.Do(len(batch), func(i int) {
+			r := batch[i]
+			if r.id <= 0 || r.id > math.MaxUint32 {
+				once.Do(func() { bad = fmt.Errorf("postgres: load index: entity id %d out of the index's range", r.id) })
+				return
+			}
+			ts, orig := catalog.TokensWithOriginals([]byte(r.final))
+			docs[i] = postings.Doc{ID: uint32(r.id), Ref: r.ref, Tokens: ts, Orig: orig}
+		})
+		if bad != nil {
+			return bad
+		}
+		staged = append(staged, ix.Stage(docs)...)
+		return nil
+	}
+	batch := make([]raw, 0, chunk)
+	for rows.Next() {
+		var r raw
+		if err := rows.Scan(&r.id, &r.ref, &r.final); err != nil {
+			ix.Abort(staged)
+			return fmt.Errorf("postgres: load index: %w", err)
+		}
+		if batch = append(batch, r); len(batch) == chunk {
+			if err := stage(batch); err != nil {
+				ix.Abort(staged)
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		ix.Abort(staged)
+		return fmt.Errorf("postgres: load index: %w", err)
+	}
+	if err := stage(batch); err != nil {
+		ix.Abort(staged)
+		return err
+	}
+	ix.Commit(staged, nil)
+	return nil
+}
+
+// followChanges catches the index up whenever the change feed announces a
+// write (from any replica), until ctx ends; a failed catch-up is retried by
+// the next read or announcement.
+func (s *Store) followChanges(ctx context.Context) {
+	defer close(s.idx.done)
+	for ctx.Err() == nil {
+		for range s.Changes(ctx) {
+			if err := s.syncIndex(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("catalog index catch-up failed", "err", err)
+			}
+		}
+		select { // the feed's connection failed: listen again shortly
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
