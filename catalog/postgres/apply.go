@@ -39,25 +39,31 @@ func (s *Store) ApplyLocation(ctx context.Context, a catalog.Apply) (catalog.App
 		return res, fmt.Errorf("postgres: apply %s: begin: %w", a.LocationID, err)
 	}
 	defer tx.Rollback(context.Background()) //nolint:errcheck // no-op after commit
-	res, changed, err := s.applyTx(ctx, tx, a)
+	st := new(*stager)
+	res, changed, err := s.applyTx(ctx, tx, a, st)
 	if err != nil {
+		s.discard(*st)
 		return catalog.ApplyResult{}, err
 	}
 	if changed {
 		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.channel, a.LocationID); err != nil {
+			s.discard(*st)
 			return catalog.ApplyResult{}, fmt.Errorf("postgres: apply %s: notify: %w", a.LocationID, err)
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return catalog.ApplyResult{}, fmt.Errorf("postgres: apply %s: commit: %w", a.LocationID, err)
-	}
-	if changed {
-		// This replica's readers see the apply at once; the others catch
-		// up on their next read or on the change feed.
-		if err := s.syncIndex(ctx); err != nil {
-			s.log.Warn("catalog apply: index catch-up failed (the next read retries)", "location", a.LocationID, "err", err)
+	if s.beforeCommit != nil {
+		if err := s.beforeCommit(); err != nil {
+			s.discard(*st)
+			return catalog.ApplyResult{}, err
 		}
 	}
+	if err := tx.Commit(ctx); err != nil {
+		s.discard(*st)
+		return catalog.ApplyResult{}, fmt.Errorf("postgres: apply %s: commit: %w", a.LocationID, err)
+	}
+	// This replica's readers see the apply at once; the others catch up on
+	// their next read or on the change feed.
+	s.publish(ctx, *st)
 	// A bulk load leaves the planner without statistics until autovacuum gets
 	// to the tables, and until then it scans and sorts where an index walk
 	// would stop after one page. Large applies refresh them at once.
@@ -72,7 +78,9 @@ func (s *Store) ApplyLocation(ctx context.Context, a catalog.Apply) (catalog.App
 	return res, nil
 }
 
-func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, a catalog.Apply) (catalog.ApplyResult, bool, error) {
+// applyTx writes a's plan in tx; *st receives the stager of the rows it
+// writes once it starts writing them (publish or discard it).
+func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, a catalog.Apply, st **stager) (catalog.ApplyResult, bool, error) {
 	var res catalog.ApplyResult
 	wrap := func(err error) (catalog.ApplyResult, bool, error) {
 		return res, false, fmt.Errorf("postgres: apply %s: %w", a.LocationID, err)
@@ -114,9 +122,11 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, a catalog.Apply) (catalo
 	if len(plan.Writes) == 0 && len(plan.Orphan) == 0 && len(plan.Delete) == 0 {
 		return res, locChanged, nil
 	}
-	if err := bumpVersion(ctx, tx); err != nil {
+	version, err := bumpVersion(ctx, tx)
+	if err != nil {
 		return wrap(err)
 	}
+	*st = s.newStager(ctx, version)
 
 	// Relation rows of rewritten entities go; their new rows come back below.
 	var replaced []int64
@@ -143,6 +153,9 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, a catalog.Apply) (catalo
 		if _, err := tx.Exec(ctx, `DELETE FROM entities WHERE id = ANY($1::bigint[])`, deleted); err != nil {
 			return wrap(fmt.Errorf("delete entities: %w", err))
 		}
+	}
+	for _, id := range deleted {
+		(*st).deleted = append((*st).deleted, uint32(id))
 	}
 
 	// Everything whose final JSON may change.
@@ -240,7 +253,7 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, a catalog.Apply) (catalo
 	if s.beforeWrite != nil {
 		s.beforeWrite()
 	}
-	if err := writeRows(ctx, tx, ordered, rels); err != nil {
+	if err := writeRows(ctx, tx, ordered, rels, *st); err != nil {
 		return wrap(err)
 	}
 	if err := insertRelations(ctx, tx, newRels, rows); err != nil {

@@ -90,7 +90,7 @@ func (s *Store) inApplyTx(ctx context.Context, fn func(tx pgx.Tx) (string, error
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('portico.apply.' || $1))`, s.schema); err != nil {
 		return fmt.Errorf("postgres: lock: %w", err)
 	}
-	if err := bumpVersion(ctx, tx); err != nil {
+	if _, err := bumpVersion(ctx, tx); err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
 	loc, err := fn(tx)
@@ -167,5 +167,5 @@ func restitch(ctx context.Context, tx pgx.Tx, refs []string, mutate func(*entity
 			ordered = append(ordered, r)
 		}
 	}
-	return writeRows(ctx, tx, ordered, rels)
+	return writeRows(ctx, tx, ordered, rels, nil) // the index catches up after the commit
 }

@@ -31,19 +31,96 @@ import (
 // up with; one whose index is older than what was trimmed reloads it whole.
 const deletionsKept = time.Hour
 
-// bumpVersion starts a write transaction's catalog version: it must run
-// under the apply lock, before the transaction writes an entity row.
-func bumpVersion(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `WITH b AS (UPDATE catalog_version SET v = v + 1 RETURNING v)
-		SELECT set_config('portico.version', v::text, true) FROM b`); err != nil {
-		return fmt.Errorf("bump catalog version: %w", err)
+// bumpVersion starts a write transaction's catalog version and returns it:
+// it must run under the apply lock, before the transaction writes an entity
+// row.
+func bumpVersion(ctx context.Context, tx pgx.Tx) (int64, error) {
+	var v int64
+	if err := tx.QueryRow(ctx, `WITH b AS (UPDATE catalog_version SET v = v + 1 RETURNING v)
+		SELECT v, set_config('portico.version', v::text, true) FROM b`).Scan(&v, nil); err != nil {
+		return 0, fmt.Errorf("bump catalog version: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM entity_deletions WHERE at < now() - $1::interval RETURNING version)
 		UPDATE catalog_version SET trimmed = greatest(trimmed, (SELECT max(version) FROM gone))
 		WHERE EXISTS (SELECT 1 FROM gone)`, deletionsKept.String()); err != nil {
-		return fmt.Errorf("trim deletion log: %w", err)
+		return 0, fmt.Errorf("trim deletion log: %w", err)
 	}
-	return nil
+	return v, nil
+}
+
+// stageBatch is how many docs one index lock stages.
+const stageBatch = 128
+
+// stager stages the rows an apply writes in the index as they are
+// stitched, so the applying replica does not read them back: publish makes
+// them visible once the transaction has committed, if the index held the
+// version just before the apply's (it does: the apply catches the index up
+// once it holds the apply lock, and no other write can commit until it
+// ends). Otherwise they are dropped and the index catches up from the
+// database like any other replica's.
+type stager struct {
+	ix      *postings.Index
+	version int64 // the apply's catalog version
+	reloads int64 // indexState.reloads when staging began
+	mu      sync.Mutex
+	staged  []postings.Staged
+	deleted []uint32
+}
+
+// newStager starts staging the apply of catalog version v.
+func (s *Store) newStager(ctx context.Context, v int64) *stager {
+	if err := s.syncIndex(ctx); err != nil {
+		s.log.Warn("catalog apply: index catch-up failed (the apply's rows will be read back)", "err", err)
+	}
+	return &stager{ix: s.idx.ix, version: v, reloads: s.idx.reloads.Load()}
+}
+
+func (st *stager) stage(docs []postings.Doc) {
+	if st == nil || len(docs) == 0 {
+		return
+	}
+	out := st.ix.Stage(docs)
+	st.mu.Lock()
+	st.staged = append(st.staged, out...)
+	st.mu.Unlock()
+}
+
+// publish makes a committed apply's staged rows visible, or catches the
+// index up from the database when they cannot be.
+func (s *Store) publish(ctx context.Context, st *stager) {
+	if st == nil {
+		return
+	}
+	s.idx.mu.Lock()
+	same := s.idx.reloads.Load() == st.reloads
+	direct := same && s.idx.applied.Load() == st.version-1
+	switch {
+	case direct:
+		s.idx.ix.Commit(st.staged, st.deleted)
+		s.idx.applied.Store(st.version)
+		s.idx.direct.Add(1)
+	case same:
+		s.idx.ix.Abort(st.staged)
+	} // else the index was reloaded: what was staged went with the old state
+	s.idx.mu.Unlock()
+	if direct {
+		return
+	}
+	if err := s.syncIndex(ctx); err != nil {
+		s.log.Warn("catalog apply: index catch-up failed (the next read retries)", "err", err)
+	}
+}
+
+// discard drops what a failed apply staged.
+func (s *Store) discard(st *stager) {
+	if st == nil {
+		return
+	}
+	s.idx.mu.Lock()
+	defer s.idx.mu.Unlock()
+	if s.idx.reloads.Load() == st.reloads {
+		s.idx.ix.Abort(st.staged)
+	}
 }
 
 // indexState is the replica's index and the catalog version it holds.
@@ -51,6 +128,8 @@ type indexState struct {
 	ix      *postings.Index
 	mu      sync.Mutex   // one catch-up at a time
 	applied atomic.Int64 // the version ix holds; 0 = never loaded
+	reloads atomic.Int64 // times ix was reloaded whole (staged rows of an older state are void)
+	direct  atomic.Int64 // applies published from their staged rows (tests)
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
@@ -94,6 +173,7 @@ func (s *Store) catchUp(ctx context.Context) error {
 			return err
 		}
 		s.idx.ix.Replace(fresh)
+		s.idx.reloads.Add(1)
 		s.idx.applied.Store(v)
 		return nil
 	}

@@ -150,3 +150,70 @@ func TestUnversionedWriteFails(t *testing.T) {
 		t.Fatalf("after the refused writes: %s", got)
 	}
 }
+
+// The applying replica publishes what it staged while writing, without
+// reading it back — also when its index was behind when the apply began —
+// and a failed apply leaves its index as it was.
+func TestApplyPublishesStagedRows(t *testing.T) {
+	ctx := context.Background()
+	a := openTest(t)
+	b, err := Open(ctx, testURL(), WithSchema(a.Schema()), WithLogger(quietLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	a.idx.cancel() // a learns of b's writes only when it reads or writes
+	<-a.idx.done
+	la := addLocation(t, a, "https://example.com/staged-a.yaml")
+	lb := addLocation(t, b, "https://example.com/staged-b.yaml")
+	if _, err := b.ApplyLocation(ctx, catalog.Apply{LocationID: lb.ID, Entities: []catalog.Processed{component("from-b")}}); err != nil {
+		t.Fatal(err)
+	}
+	direct := a.idx.direct.Load()
+	if _, err := a.ApplyLocation(ctx, catalog.Apply{LocationID: la.ID, Entities: []catalog.Processed{component("a1"), component("a2")}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.idx.direct.Load() - direct; got != 1 {
+		t.Fatalf("%d applies published from staged rows, want 1", got)
+	}
+	if got := names(t, a); got != "3 [a1 a2 from-b]" {
+		t.Fatalf("applying replica: %s", got)
+	}
+	if got := names(t, b); got != "3 [a1 a2 from-b]" {
+		t.Fatalf("other replica: %s", got)
+	}
+
+	// A failed apply: nothing it staged shows, and the next one publishes.
+	failed := fmt.Errorf("disk full")
+	a.beforeCommit = func() error { return failed }
+	bad := component("a3")
+	bad.Entity.Spec["type"] = "website"
+	_, err = a.ApplyLocation(ctx, catalog.Apply{LocationID: la.ID, Entities: []catalog.Processed{component("a1"), bad}, OrphanStrategy: catalog.OrphanDelete})
+	a.beforeCommit = nil
+	if err != failed {
+		t.Fatalf("apply with a failing commit: %v", err)
+	}
+	if got := names(t, a); got != "3 [a1 a2 from-b]" {
+		t.Fatalf("after a failed apply: %s", got)
+	}
+	f, err := a.Facets(ctx, catalog.Filter{}, []string{"spec.type"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(f["spec.type"]); got != "[{service 3}]" {
+		t.Fatalf("facets after a failed apply: %s", got)
+	}
+	direct = a.idx.direct.Load()
+	if _, err := a.ApplyLocation(ctx, catalog.Apply{LocationID: la.ID, Entities: []catalog.Processed{component("a1"), bad}, OrphanStrategy: catalog.OrphanDelete}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(t, a); got != "3 [a1 a3 from-b]" || a.idx.direct.Load() != direct+1 {
+		t.Fatalf("after the retry: %s (published directly: %v)", got, a.idx.direct.Load() == direct+1)
+	}
+	if f, err = a.Facets(ctx, catalog.Filter{}, []string{"spec.type"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(f["spec.type"]); got != "[{service 2} {website 1}]" {
+		t.Fatalf("facets after the retry: %s", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -141,5 +142,8 @@ func TestOptionsRejectBadInput(t *testing.T) {
 	}
 	if _, err := Open(context.Background(), "::not a url::"); err == nil {
 		t.Error("a malformed URL was accepted")
+	}
+	if _, err := Open(context.Background(), testURL(), WithMaxConns(1)); err == nil || !strings.Contains(err.Error(), "at least 2") {
+		t.Errorf("WithMaxConns(1): err = %v, want a refusal (an apply needs two connections)", err)
 	}
 }

@@ -30,6 +30,9 @@ type entityRow struct {
 	final     []byte
 	tokens    []string
 	originals map[string]string
+	// ts and orig are the final JSON's tokens, for the index (stager).
+	ts   catalog.TokenSet
+	orig catalog.Originals
 }
 
 // stitch computes final, tokens and originals from the body,
@@ -61,6 +64,7 @@ func (r *entityRow) stitch(rels []catalog.RelationRow) error {
 	}
 	r.final = final
 	ts, orig := catalog.TokensWithOriginals(final)
+	r.ts, r.orig = ts, orig
 	r.tokens = tokenArray(ts)
 	r.originals = nil
 	for k, m := range orig {

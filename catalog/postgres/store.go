@@ -33,7 +33,8 @@ type Store struct {
 	channel string // LISTEN/NOTIFY channel for this schema's changes
 	log     *slog.Logger
 
-	beforeWrite func() // test hook: runs in Apply after stitching, before the bulk writes
+	beforeWrite  func()       // test hook: runs in Apply after stitching, before the bulk writes
+	beforeCommit func() error // test hook: runs in Apply after every write, before the commit
 
 	idx *indexState // lists, counts and facets (index.go)
 }
@@ -66,11 +67,14 @@ func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error { o.log = l; return nil }
 }
 
-// WithMaxConns caps the connection pool (default: pgxpool's default).
+// WithMaxConns caps the connection pool (default: pgxpool's default). An
+// apply catches the index up on a second connection while its transaction
+// holds one, so the cap is at least 2 (the change feed's listening
+// connection leaves the pool and does not count).
 func WithMaxConns(n int32) Option {
 	return func(o *options) error {
-		if n < 1 {
-			return fmt.Errorf("postgres: max conns must be at least 1, got %d", n)
+		if n < 2 {
+			return fmt.Errorf("postgres: max conns must be at least 2 (a write transaction and the index catch-up beside it), got %d", n)
 		}
 		o.maxConns = n
 		return nil
@@ -95,6 +99,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg.ConnConfig.RuntimeParams["search_path"] = o.schema
 	if o.maxConns > 0 {
 		cfg.MaxConns = o.maxConns
+	}
+	if cfg.MaxConns < 2 { // pool_max_conns in the URL
+		return nil, fmt.Errorf("postgres: max conns must be at least 2 (a write transaction and the index catch-up beside it), got %d", cfg.MaxConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/portico-dev/portico/catalog"
+	"github.com/portico-dev/portico/catalog/internal/postings"
 )
 
 // Bulk writes. Stitching (JSON encoding and token flattening) is CPU work in
@@ -26,7 +28,8 @@ var entityCols = []string{"id", "uid", "ref", "kind", "namespace", "name", "loca
 // into entities, existing ones through a temporary table and one UPDATE.
 // Rows that did not change other than through stitching are written only
 // when their final JSON differs from the stored one.
-func writeRows(ctx context.Context, tx pgx.Tx, rows []*entityRow, rels map[string][]catalog.RelationRow) error {
+// When st is not nil, every row written is staged in the index with it.
+func writeRows(ctx context.Context, tx pgx.Tx, rows []*entityRow, rels map[string][]catalog.RelationRow, st *stager) error {
 	var fresh, update []*entityRow
 	for _, r := range rows {
 		switch {
@@ -51,7 +54,7 @@ func writeRows(ctx context.Context, tx pgx.Tx, rows []*entityRow, rels map[strin
 		for i, r := range fresh {
 			r.id = ids[i]
 		}
-		src := newStitchSource(ctx, fresh, rels)
+		src := newStitchSource(ctx, fresh, rels, st)
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{"entities"}, entityCols, src)
 		src.cancel() // stop the workers if COPY ended early
 		if err != nil {
@@ -64,7 +67,7 @@ func writeRows(ctx context.Context, tx pgx.Tx, rows []*entityRow, rels map[strin
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS apply_entities (LIKE entities INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
 		return fmt.Errorf("write entities: temp table: %w", err)
 	}
-	src := newStitchSource(ctx, update, rels)
+	src := newStitchSource(ctx, update, rels, st)
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"apply_entities"}, entityCols, src)
 	src.cancel()
 	if err != nil {
@@ -109,7 +112,7 @@ type stitchSource struct {
 	err    error
 }
 
-func newStitchSource(ctx context.Context, rows []*entityRow, rels map[string][]catalog.RelationRow) *stitchSource {
+func newStitchSource(ctx context.Context, rows []*entityRow, rels map[string][]catalog.RelationRow, st *stager) *stitchSource {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	s := &stitchSource{parent: parent, out: make(chan []any, 256), cancel: cancel}
@@ -120,6 +123,8 @@ func newStitchSource(ctx context.Context, rows []*entityRow, rels map[string][]c
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var docs []postings.Doc
+			defer func() { st.stage(docs) }()
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(rows) || ctx.Err() != nil {
@@ -133,8 +138,18 @@ func newStitchSource(ctx context.Context, rows []*entityRow, rels map[string][]c
 					}
 				}
 				v := r.values()
+				if st != nil {
+					if r.id > math.MaxUint32 {
+						s.fail(fmt.Errorf("entity %s: id %d is beyond the index's 32-bit ids", r.ref, r.id))
+						return
+					}
+					if docs = append(docs, postings.Doc{ID: uint32(r.id), Ref: r.ref, Tokens: r.ts, Orig: r.orig}); len(docs) == stageBatch {
+						st.stage(docs)
+						docs = nil
+					}
+				}
 				// The values now hold what COPY needs; drop the rest early.
-				r.final, r.tokens, r.originals, r.body, r.entity = nil, nil, nil, nil, nil
+				r.final, r.tokens, r.originals, r.body, r.entity, r.ts, r.orig = nil, nil, nil, nil, nil, nil, nil
 				select {
 				case s.out <- v:
 				case <-ctx.Done():
