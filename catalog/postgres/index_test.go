@@ -25,6 +25,16 @@ func names(t *testing.T, s *Store) string {
 	return fmt.Sprintf("%d %v", p.TotalItems, out)
 }
 
+// facet is a store's unfiltered facet of key.
+func facet(t *testing.T, s *Store, key string) string {
+	t.Helper()
+	f, err := s.Facets(context.Background(), catalog.Filter{}, []string{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(f[key])
+}
+
 // Each replica answers lists and facets from its own index: a write on one
 // is seen by the next read on the other, deletes included, and the other's
 // index follows the change feed without being read.
@@ -55,11 +65,7 @@ func TestIndexFollowsOtherReplicas(t *testing.T) {
 	if got := names(t, b); got != "2 [w x]" {
 		t.Fatalf("other replica after deletes: %s", got)
 	}
-	f, err := b.Facets(ctx, catalog.Filter{}, []string{"metadata.name"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fmt.Sprint(f["metadata.name"]); got != "[{w 1} {x 1}]" {
+	if got := facet(t, b, "metadata.name"); got != "[{w 1} {x 1}]" {
 		t.Fatalf("other replica's facets: %s", got)
 	}
 
@@ -196,11 +202,7 @@ func TestApplyPublishesStagedRows(t *testing.T) {
 	if got := names(t, a); got != "3 [a1 a2 from-b]" {
 		t.Fatalf("after a failed apply: %s", got)
 	}
-	f, err := a.Facets(ctx, catalog.Filter{}, []string{"spec.type"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fmt.Sprint(f["spec.type"]); got != "[{service 3}]" {
+	if got := facet(t, a, "spec.type"); got != "[{service 3}]" {
 		t.Fatalf("facets after a failed apply: %s", got)
 	}
 	direct = a.idx.direct.Load()
@@ -210,10 +212,7 @@ func TestApplyPublishesStagedRows(t *testing.T) {
 	if got := names(t, a); got != "3 [a1 a3 from-b]" || a.idx.direct.Load() != direct+1 {
 		t.Fatalf("after the retry: %s (published directly: %v)", got, a.idx.direct.Load() == direct+1)
 	}
-	if f, err = a.Facets(ctx, catalog.Filter{}, []string{"spec.type"}); err != nil {
-		t.Fatal(err)
-	}
-	if got := fmt.Sprint(f["spec.type"]); got != "[{service 2} {website 1}]" {
+	if got := facet(t, a, "spec.type"); got != "[{service 2} {website 1}]" {
 		t.Fatalf("facets after the retry: %s", got)
 	}
 }

@@ -27,18 +27,7 @@ func (s *Store) QueryEntities(ctx context.Context, q catalog.Query) (catalog.Pag
 	if err := s.syncIndex(ctx); err != nil {
 		return catalog.Page{}, err
 	}
-	ix := s.idx.ix
-	ix.RLock()
-	defer ix.RUnlock()
-	res, err := ix.Query(q)
-	if err != nil {
-		return catalog.Page{}, err
-	}
-	recs, err := s.fetch(ctx, res.IDs)
-	if err != nil {
-		return catalog.Page{}, err
-	}
-	return catalog.Page{Items: recs, TotalItems: res.Total, HasMore: res.HasMore, HasPrev: res.HasPrev, First: res.First, Last: res.Last}, nil
+	return s.idx.ix.QueryPage(q, func(ids []uint32) ([]catalog.Record, error) { return s.fetch(ctx, ids) })
 }
 
 // fetch reads records by id, in the given order. A row deleted since the

@@ -180,17 +180,7 @@ func dedup(ids []uint32) []uint32 {
 // QueryEntities answers a filtered, ordered, paged query from the index and
 // fetches the page's records.
 func (s *Store) QueryEntities(ctx context.Context, q catalog.Query) (catalog.Page, error) {
-	s.ix.RLock()
-	defer s.ix.RUnlock()
-	res, err := s.ix.Query(q)
-	if err != nil {
-		return catalog.Page{}, err
-	}
-	recs, err := s.fetch(ctx, res.IDs)
-	if err != nil {
-		return catalog.Page{}, err
-	}
-	return catalog.Page{Items: recs, TotalItems: res.Total, HasMore: res.HasMore, HasPrev: res.HasPrev, First: res.First, Last: res.Last}, nil
+	return s.ix.QueryPage(q, func(ids []uint32) ([]catalog.Record, error) { return s.fetch(ctx, ids) })
 }
 
 // Facets counts the values of each key among the entities matching f.

@@ -13,7 +13,7 @@ type QueryResult struct {
 
 // Query answers a filtered, ordered, paged query. Call under RLock, and
 // fetch the records before RUnlock so they belong to the state the ids came
-// from (both stores do).
+// from (QueryPage does both).
 func (ix *Index) Query(q catalog.Query) (QueryResult, error) {
 	if q.Limit < 0 || q.Offset < 0 {
 		return QueryResult{}, catalog.Inputf("limit and offset must not be negative")
@@ -44,4 +44,21 @@ func (ix *Index) Query(q catalog.Query) (QueryResult, error) {
 		out.First, out.Last = &first, &last
 	}
 	return out, nil
+}
+
+// QueryPage answers q and reads its records with fetch (by id, in the given
+// order, leaving out ids it no longer finds) under the read lock, so the
+// records belong to the state the ids came from.
+func (ix *Index) QueryPage(q catalog.Query, fetch func(ids []uint32) ([]catalog.Record, error)) (catalog.Page, error) {
+	ix.RLock()
+	defer ix.RUnlock()
+	res, err := ix.Query(q)
+	if err != nil {
+		return catalog.Page{}, err
+	}
+	recs, err := fetch(res.IDs)
+	if err != nil {
+		return catalog.Page{}, err
+	}
+	return catalog.Page{Items: recs, TotalItems: res.Total, HasMore: res.HasMore, HasPrev: res.HasPrev, First: res.First, Last: res.Last}, nil
 }
