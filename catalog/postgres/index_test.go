@@ -25,6 +25,24 @@ func names(t *testing.T, s *Store) string {
 	return fmt.Sprintf("%d %v", p.TotalItems, out)
 }
 
+// replicas opens two stores on one schema.
+func replicas(t *testing.T) (*Store, *Store) {
+	t.Helper()
+	a := openTest(t)
+	b, err := Open(context.Background(), testURL(), WithSchema(a.Schema()), WithLogger(quietLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
+}
+
+// deaf stops s following the change feed.
+func deaf(s *Store) {
+	s.idx.cancel()
+	<-s.idx.done
+}
+
 // facet is a store's unfiltered facet of key.
 func facet(t *testing.T, s *Store, key string) string {
 	t.Helper()
@@ -40,12 +58,7 @@ func facet(t *testing.T, s *Store, key string) string {
 // index follows the change feed without being read.
 func TestIndexFollowsOtherReplicas(t *testing.T) {
 	ctx := context.Background()
-	a := openTest(t)
-	b, err := Open(ctx, testURL(), WithSchema(a.Schema()), WithLogger(quietLog))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := replicas(t)
 	l := addLocation(t, a, "https://example.com/replicas.yaml")
 	apply := func(ns ...string) {
 		t.Helper()
@@ -103,14 +116,8 @@ func uidOf(t *testing.T, s *Store, ref string) string {
 // reloads it whole instead of missing a delete.
 func TestIndexReloadsPastTrimmedDeletions(t *testing.T) {
 	ctx := context.Background()
-	a := openTest(t)
-	b, err := Open(ctx, testURL(), WithSchema(a.Schema()), WithLogger(quietLog))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	b.idx.cancel() // b learns of writes only when it reads
-	<-b.idx.done
+	a, b := replicas(t)
+	deaf(b) // b learns of writes only when it reads
 	l := addLocation(t, a, "https://example.com/trim.yaml")
 	for _, ns := range [][]string{{"p", "q"}, {"q"}} {
 		var ps []catalog.Processed
@@ -162,14 +169,8 @@ func TestUnversionedWriteFails(t *testing.T) {
 // and a failed apply leaves its index as it was.
 func TestApplyPublishesStagedRows(t *testing.T) {
 	ctx := context.Background()
-	a := openTest(t)
-	b, err := Open(ctx, testURL(), WithSchema(a.Schema()), WithLogger(quietLog))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	a.idx.cancel() // a learns of b's writes only when it reads or writes
-	<-a.idx.done
+	a, b := replicas(t)
+	deaf(a) // a learns of b's writes only when it reads or writes
 	la := addLocation(t, a, "https://example.com/staged-a.yaml")
 	lb := addLocation(t, b, "https://example.com/staged-b.yaml")
 	if _, err := b.ApplyLocation(ctx, catalog.Apply{LocationID: lb.ID, Entities: []catalog.Processed{component("from-b")}}); err != nil {
@@ -194,7 +195,7 @@ func TestApplyPublishesStagedRows(t *testing.T) {
 	a.beforeCommit = func() error { return failed }
 	bad := component("a3")
 	bad.Entity.Spec["type"] = "website"
-	_, err = a.ApplyLocation(ctx, catalog.Apply{LocationID: la.ID, Entities: []catalog.Processed{component("a1"), bad}, OrphanStrategy: catalog.OrphanDelete})
+	_, err := a.ApplyLocation(ctx, catalog.Apply{LocationID: la.ID, Entities: []catalog.Processed{component("a1"), bad}, OrphanStrategy: catalog.OrphanDelete})
 	a.beforeCommit = nil
 	if err != failed {
 		t.Fatalf("apply with a failing commit: %v", err)
