@@ -169,7 +169,7 @@ func (s *Store) catchUp(ctx context.Context) error {
 	}
 	if from == 0 || from < trimmed {
 		fresh := postings.New()
-		if err := loadDocs(ctx, tx, fresh, `SELECT id, ref, final::text FROM entities`); err != nil {
+		if err := loadDocs(ctx, tx, fresh, nil, `SELECT id, ref, final::text FROM entities`); err != nil {
 			return err
 		}
 		s.idx.ix.Replace(fresh)
@@ -196,12 +196,11 @@ func (s *Store) catchUp(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("postgres: index catch-up: deletions: %w", err)
 	}
-	// Deletions first: an id is never reused, so none of them comes back
-	// among the rows.
-	if len(deleted) > 0 {
-		s.idx.ix.Commit(nil, deleted)
-	}
-	if err := loadDocs(ctx, tx, s.idx.ix, `SELECT id, ref, final::text FROM entities WHERE version > $1`, from); err != nil {
+	// The deletions and the rows in one commit, so readers never see a
+	// state between two versions (a ref deleted and added again under a
+	// new id missing for a moment). Ids are never reused: none of the
+	// deleted comes back among the rows.
+	if err := loadDocs(ctx, tx, s.idx.ix, deleted, `SELECT id, ref, final::text FROM entities WHERE version > $1`, from); err != nil {
 		return err
 	}
 	s.idx.applied.Store(v)
@@ -209,9 +208,9 @@ func (s *Store) catchUp(ctx context.Context) error {
 }
 
 // loadDocs tokenises the rows of q (id, ref, final) into ix, a chunk at a
-// time on every core; the chunks are staged and committed together at the
-// end, so readers see all of them or none.
-func loadDocs(ctx context.Context, tx pgx.Tx, ix *postings.Index, q string, args ...any) error {
+// time on every core; the chunks are staged and committed together with
+// the deletes at the end, so readers see all of it or none.
+func loadDocs(ctx context.Context, tx pgx.Tx, ix *postings.Index, deletes []uint32, q string, args ...any) error {
 	type raw struct {
 		id         int64
 		ref, final string
@@ -265,7 +264,7 @@ func loadDocs(ctx context.Context, tx pgx.Tx, ix *postings.Index, q string, args
 		ix.Abort(staged)
 		return err
 	}
-	ix.Commit(staged, nil)
+	ix.Commit(staged, deletes)
 	return nil
 }
 
