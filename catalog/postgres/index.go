@@ -207,9 +207,9 @@ func (s *Store) catchUp(ctx context.Context) error {
 	return nil
 }
 
-// loadDocs tokenises the rows of q (id, ref, final) into ix, a chunk at a
-// time on every core; the chunks are staged and committed together with
-// the deletes at the end, so readers see all of it or none.
+// loadDocs tokenises the rows of q (id, ref, final) into ix; the chunks are
+// staged and committed together with the deletes at the end, so readers see
+// all of it or none.
 func loadDocs(ctx context.Context, tx pgx.Tx, ix *postings.Index, deletes []uint32, q string, args ...any) error {
 	type raw struct {
 		id         int64
@@ -221,48 +221,66 @@ func loadDocs(ctx context.Context, tx pgx.Tx, ix *postings.Index, deletes []uint
 		return fmt.Errorf("postgres: load index: %w", err)
 	}
 	defer rows.Close()
-	var staged []postings.Staged
-	stage := func(batch []raw) error {
-		docs := make([]postings.Doc, len(batch))
-		var bad error
-		var once sync.Once
-		parallel.Do(len(batch), func(i int) {
-			r := batch[i]
-			if r.id <= 0 || r.id > math.MaxUint32 {
-				once.Do(func() { bad = fmt.Errorf("postgres: load index: entity id %d out of the index's range", r.id) })
-				return
+	// This goroutine reads; the next chunk is tokenised on every core while
+	// the one before is staged (which takes the index's lock, on one core).
+	raws := make(chan []raw, 1)
+	docs := make(chan []postings.Doc, 1)
+	var bad error // the first id out of range; read once docs is closed
+	go func() {
+		defer close(docs)
+		for batch := range raws {
+			out := make([]postings.Doc, len(batch))
+			var once sync.Once
+			parallel.Do(len(batch), func(i int) {
+				r := batch[i]
+				if r.id <= 0 || r.id > math.MaxUint32 {
+					once.Do(func() { bad = fmt.Errorf("postgres: load index: entity id %d out of the index's range", r.id) })
+					return
+				}
+				ts, orig := catalog.TokensWithOriginals([]byte(r.final))
+				out[i] = postings.Doc{ID: uint32(r.id), Ref: r.ref, Tokens: ts, Orig: orig}
+			})
+			if bad == nil {
+				docs <- out
 			}
-			ts, orig := catalog.TokensWithOriginals([]byte(r.final))
-			docs[i] = postings.Doc{ID: uint32(r.id), Ref: r.ref, Tokens: ts, Orig: orig}
-		})
-		if bad != nil {
-			return bad
 		}
-		staged = append(staged, ix.Stage(docs)...)
-		return nil
-	}
-	batch := make([]raw, 0, chunk)
-	for rows.Next() {
-		var r raw
-		if err := rows.Scan(&r.id, &r.ref, &r.final); err != nil {
-			ix.Abort(staged)
+	}()
+	var staged []postings.Staged
+	stagedDone := make(chan struct{})
+	go func() {
+		defer close(stagedDone)
+		for d := range docs {
+			staged = append(staged, ix.Stage(d)...)
+		}
+	}()
+	readErr := func() error {
+		defer close(raws)
+		batch := make([]raw, 0, chunk)
+		for rows.Next() {
+			var r raw
+			if err := rows.Scan(&r.id, &r.ref, &r.final); err != nil {
+				return fmt.Errorf("postgres: load index: %w", err)
+			}
+			if batch = append(batch, r); len(batch) == chunk {
+				raws <- batch
+				batch = make([]raw, 0, chunk)
+			}
+		}
+		if err := rows.Err(); err != nil {
 			return fmt.Errorf("postgres: load index: %w", err)
 		}
-		if batch = append(batch, r); len(batch) == chunk {
-			if err := stage(batch); err != nil {
-				ix.Abort(staged)
-				return err
-			}
-			batch = batch[:0]
+		if len(batch) > 0 {
+			raws <- batch
 		}
+		return nil
+	}()
+	<-stagedDone
+	if readErr == nil {
+		readErr = bad
 	}
-	if err := rows.Err(); err != nil {
+	if readErr != nil {
 		ix.Abort(staged)
-		return fmt.Errorf("postgres: load index: %w", err)
-	}
-	if err := stage(batch); err != nil {
-		ix.Abort(staged)
-		return err
+		return readErr
 	}
 	ix.Commit(staged, deletes)
 	return nil

@@ -262,9 +262,9 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // rebuildIndex tokenises every stored final entity into the index: one
-// goroutine scans rows in chunks while the others tokenise the previous
-// chunk; chunks are staged (interned, compact) and one Commit publishes them,
-// so the ref order is sorted once.
+// goroutine scans rows in chunks, the next chunk is tokenised on every core
+// while the one before is staged (interned, compact), and one Commit
+// publishes them all, so the ref order is sorted once.
 func (s *Store) rebuildIndex(ctx context.Context, ix *postings.Index) (int, error) {
 	type raw struct {
 		id    uint32
@@ -302,16 +302,25 @@ func (s *Store) rebuildIndex(ctx context.Context, ix *postings.Index) (int, erro
 		}
 		scanErr <- rows.Err()
 	}()
+	// Chunk k+1 is tokenised while chunk k is staged: staging takes the
+	// index's lock and runs on one core.
+	tokenised := make(chan []postings.Doc, 1)
+	go func() {
+		defer close(tokenised)
+		for batch := range chunks {
+			docs := make([]postings.Doc, len(batch))
+			parallel.Do(len(batch), func(i int) {
+				ts, orig := catalog.TokensWithOriginals(batch[i].final)
+				docs[i] = postings.Doc{ID: batch[i].id, Ref: batch[i].ref, Tokens: ts, Orig: orig}
+			})
+			tokenised <- docs
+		}
+	}()
 	n := 0
 	var staged []postings.Staged
-	for batch := range chunks {
-		docs := make([]postings.Doc, len(batch))
-		parallel.Do(len(batch), func(i int) {
-			ts, orig := catalog.TokensWithOriginals(batch[i].final)
-			docs[i] = postings.Doc{ID: batch[i].id, Ref: batch[i].ref, Tokens: ts, Orig: orig}
-		})
+	for docs := range tokenised {
 		staged = append(staged, ix.Stage(docs)...)
-		n += len(batch)
+		n += len(docs)
 	}
 	if err := <-scanErr; err != nil {
 		ix.Abort(staged)
