@@ -62,6 +62,11 @@ type stager struct {
 	ix      *postings.Index
 	version int64 // the apply's catalog version
 	reloads int64 // indexState.reloads when staging began
+	// base is the version the index held when staging began. Only if it was
+	// the one before the apply's can no catch-up have committed while the
+	// rows were staged: a catch-up sweeps the values its deletes empty,
+	// which may be values only these staged rows use.
+	base int64
 	mu      sync.Mutex
 	staged  []postings.Staged
 	deleted []uint32
@@ -72,7 +77,7 @@ func (s *Store) newStager(ctx context.Context, v int64) *stager {
 	if err := s.syncIndex(ctx); err != nil {
 		s.log.Warn("catalog apply: index catch-up failed (the apply's rows will be read back)", "err", err)
 	}
-	return &stager{ix: s.idx.ix, version: v, reloads: s.idx.reloads.Load()}
+	return &stager{ix: s.idx.ix, version: v, reloads: s.idx.reloads.Load(), base: s.idx.applied.Load()}
 }
 
 func (st *stager) stage(docs []postings.Doc) {
@@ -93,7 +98,7 @@ func (s *Store) publish(ctx context.Context, st *stager) {
 	}
 	s.idx.mu.Lock()
 	same := s.idx.reloads.Load() == st.reloads
-	direct := same && s.idx.applied.Load() == st.version-1
+	direct := same && st.base == st.version-1 && s.idx.applied.Load() == st.version-1
 	switch {
 	case direct:
 		s.idx.ix.Commit(st.staged, st.deleted)

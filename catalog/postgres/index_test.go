@@ -216,4 +216,15 @@ func TestApplyPublishesStagedRows(t *testing.T) {
 	if got := facet(t, a, "spec.type"); got != "[{service 2} {website 1}]" {
 		t.Fatalf("facets after the retry: %s", got)
 	}
+
+	// Rows staged while the index was behind (its catch-up at the start of
+	// the apply failed) are not published directly even if a catch-up
+	// brought it to the version before the apply's in the meantime: that
+	// catch-up may have swept values only the staged rows used.
+	v := a.idx.applied.Load()
+	direct = a.idx.direct.Load()
+	a.publish(ctx, &stager{ix: a.idx.ix, version: v + 1, reloads: a.idx.reloads.Load(), base: v - 1})
+	if a.idx.direct.Load() != direct || a.idx.applied.Load() != v {
+		t.Fatalf("rows staged behind the index were published directly (applied %d, was %d)", a.idx.applied.Load(), v)
+	}
 }
