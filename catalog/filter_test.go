@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -99,7 +100,9 @@ func TestTokensOriginalsAndLimits(t *testing.T) {
 	}
 	b, _ := json.Marshal(map[string]any{"kind": "Component", "metadata": map[string]any{"name": "x", "description": string(long)}, "spec": map[string]any{"type": "Service"}})
 	ts, orig := TokensWithOriginals(b)
-	if orig["kind"]["component"] != "Component" || orig["spec.type"]["service"] != "Service" || ts["spec.type"][0] != "service" {
+	k, _ := orig.Get("kind", "component")
+	st, _ := orig.Get("spec.type", "service")
+	if _, ok := orig.Get("metadata.name", "x"); ok || k != "Component" || st != "Service" || ts["spec.type"][0] != "service" {
 		t.Fatalf("originals: %v %v", orig, ts)
 	}
 	if v, ok := ts["metadata.description"]; !ok || len(v) != 0 {
@@ -118,5 +121,32 @@ func TestMetadataExtraRoundTrip(t *testing.T) {
 	json.Unmarshal(out, &back)
 	if back["metadata"].(map[string]any)["custom"] == nil {
 		t.Fatalf("extra metadata lost: %s", out)
+	}
+}
+
+// Of two spellings of one value, the first in the entity is the original;
+// Get finds every key's values in the sorted list.
+func TestOriginalsFirstSpellingWins(t *testing.T) {
+	b := []byte(`{"kind":"Component","metadata":{"name":"x","tags":["Foo","FOO","bar","Baz"]},"spec":{"owner":"Team-A","type":"Service"}}`)
+	ts, orig := TokensWithOriginals(b)
+	want := map[[2]string]string{
+		{"kind", "component"}: "Component", {"metadata.tags", "foo"}: "Foo", {"metadata.tags", "baz"}: "Baz",
+		{"spec.owner", "team-a"}: "Team-A", {"spec.type", "service"}: "Service",
+	}
+	if len(orig) != len(want) {
+		t.Fatalf("%d originals, want %d: %v", len(orig), len(want), orig)
+	}
+	for kv, o := range want {
+		if got, ok := orig.Get(kv[0], kv[1]); !ok || got != o {
+			t.Errorf("Get(%q, %q) = %q, %v; want %q", kv[0], kv[1], got, ok, o)
+		}
+	}
+	for _, kv := range [][2]string{{"metadata.tags", "bar"}, {"metadata.tags", "fo"}, {"spec", "team-a"}, {"zzz", "x"}} {
+		if got, ok := orig.Get(kv[0], kv[1]); ok {
+			t.Errorf("Get(%q, %q) = %q, want none", kv[0], kv[1], got)
+		}
+	}
+	if fmt.Sprint(ts["metadata.tags"]) != "[bar baz foo]" {
+		t.Fatalf("tags: %v", ts["metadata.tags"])
 	}
 }

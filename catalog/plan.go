@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 )
@@ -127,10 +128,17 @@ func HashBody(p *Processed) error {
 func hashBody(p *Processed, body []byte) (string, error) {
 	h := sha1.New()
 	h.Write(body)
-	h.Write(appendRelationRows(nil, p.Relations)) // json.Marshal's bytes
+	buf := relationJSON.Get().(*[]byte)
+	*buf = appendRelationRows((*buf)[:0], p.Relations) // json.Marshal's bytes
+	h.Write(*buf)
+	relationJSON.Put(buf)
 	h.Write([]byte(p.Parent))
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// relationJSON holds the buffers hashBody encodes relation rows into (a
+// group's run to tens of kilobytes; every entity of an ingest is hashed).
+var relationJSON = sync.Pool{New: func() any { return new([]byte) }}
 
 // PlanApply decides what an Apply does. It validates the input first and
 // returns an InputError, before anything is written, when an entity has no

@@ -19,11 +19,45 @@ import (
 // Both stores index exactly this, so filters mean the same on each.
 type TokenSet map[string][]string
 
-// Originals maps key → lower-cased value → the value as first written in the
-// entity, for values whose spelling differs from their lower-cased form (an
-// absent entry means the value is spelled in lower case). Facets report
-// original values, as Backstage does.
-type Originals map[string]map[string]string
+// Originals lists the value as first written in the entity for every
+// lower-cased value whose spelling differs (an absent entry means the value
+// is spelled in lower case), sorted by key and value. Facets report original
+// values, as Backstage does. A sorted list rather than a map of maps: an
+// entity has a handful, and a map per key per entity was a twentieth of
+// what an ingest allocated.
+type Originals []Original
+
+// Original is one value's original spelling.
+type Original struct{ Key, Value, Orig string }
+
+// Get returns the original spelling of key's lower-cased value.
+func (o Originals) Get(key, value string) (string, bool) {
+	i := sort.Search(len(o), func(i int) bool {
+		return o[i].Key > key || o[i].Key == key && o[i].Value >= value
+	})
+	if i < len(o) && o[i].Key == key && o[i].Value == value {
+		return o[i].Orig, true
+	}
+	return "", false
+}
+
+// sortOriginals sorts o by key and value, keeping of each the first
+// spelling added.
+func sortOriginals(o Originals) Originals {
+	if len(o) < 2 {
+		return o
+	}
+	sort.SliceStable(o, func(i, j int) bool {
+		return o[i].Key < o[j].Key || o[i].Key == o[j].Key && o[i].Value < o[j].Value
+	})
+	out := o[:1]
+	for _, x := range o[1:] {
+		if last := out[len(out)-1]; x.Key != last.Key || x.Value != last.Value {
+			out = append(out, x)
+		}
+	}
+	return out
+}
 
 // MaxTokenLength is the longest key or value that is indexed.
 const MaxTokenLength = 200
@@ -49,14 +83,15 @@ func TokensJSON(b []byte) TokenSet {
 
 // TokensWithOriginals is TokensJSON plus the original spelling of every value.
 func TokensWithOriginals(b []byte) (TokenSet, Originals) {
-	f := flattener{ts: TokenSet{}, orig: Originals{}}
+	f := flattener{ts: TokenSet{}, wantOrig: true}
 	f.run(b)
-	return f.ts, f.orig
+	return f.ts, sortOriginals(f.orig)
 }
 
 type flattener struct {
-	ts   TokenSet
-	orig Originals // nil unless originals are wanted
+	ts       TokenSet
+	wantOrig bool
+	orig     Originals // unsorted until the end
 	// vals backs the first value of each key (most keys have one), so a
 	// key's value does not cost its own allocation; each key's slice is
 	// capped at its length, so a second value copies it out.
@@ -176,15 +211,8 @@ func (f *flattener) add(key, value string) {
 	}
 	// Most values are already lower case; only a differing spelling is kept
 	// (readers fall back to the lower-cased value), which saves a map per key.
-	if f.orig != nil && lv != value {
-		m := f.orig[key]
-		if m == nil {
-			m = map[string]string{}
-			f.orig[key] = m
-		}
-		if _, ok := m[lv]; !ok {
-			m[lv] = value
-		}
+	if f.wantOrig && lv != value {
+		f.orig = append(f.orig, Original{key, lv, value})
 	}
 }
 
@@ -205,7 +233,12 @@ func dedupSorted(vs []string) []string {
 func TokensOfEntity(e *Entity) (TokenSet, Originals) {
 	m := &e.Metadata
 	keys := 12 + len(m.Labels) + len(m.Annotations) + 2*len(m.Tags) + 2*len(e.Spec) + min(len(e.Relations), 8)
-	f := flattener{ts: make(TokenSet, keys), orig: Originals{}}
+	for _, v := range e.Spec {
+		if items, ok := v.([]any); ok {
+			keys += len(items) // each string item is a key of its own (walk)
+		}
+	}
+	f := flattener{ts: make(TokenSet, keys), wantOrig: true}
 	f.add("apiversion", e.APIVersion)
 	f.add("kind", e.Kind)
 	if m.Title != "" {
@@ -271,7 +304,7 @@ func TokensOfEntity(e *Entity) (TokenSet, Originals) {
 			f.ts[k] = dedupSorted(vs)
 		}
 	}
-	return f.ts, f.orig
+	return f.ts, sortOriginals(f.orig)
 }
 
 // walkGo is walk over Go values as YAML or JSON decoding produce them;

@@ -2,6 +2,7 @@ package catalogbench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -71,6 +72,23 @@ func benchCatalog(b *testing.B, kind string, n int) {
 	loc, err := store.AddLocation(ctx, catalog.Location{Type: "file", Target: sum.Root, Origin: ingest.OriginConfig})
 	if err != nil {
 		b.Fatal(err)
+	}
+	if at := os.Getenv("PORTICO_BENCH_MIDHEAP_S"); at != "" { // what is live while the ingest runs
+		secs, err := strconv.ParseFloat(at, 64)
+		if err != nil {
+			b.Fatalf("PORTICO_BENCH_MIDHEAP_S: %v", err)
+		}
+		t := time.AfterFunc(time.Duration(secs*float64(time.Second)), func() {
+			runtime.GC()
+			f, err := os.Create(os.Getenv("PORTICO_BENCH_HEAPPROFILE") + ".mid")
+			if err == nil {
+				err = errors.Join(pprof.WriteHeapProfile(f), f.Close())
+			}
+			if err != nil {
+				b.Errorf("mid-ingest heap profile: %v", err)
+			}
+		})
+		defer t.Stop()
 	}
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuSeconds()

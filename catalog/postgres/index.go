@@ -66,7 +66,7 @@ type stager struct {
 	// the one before the apply's can no catch-up have committed while the
 	// rows were staged: a catch-up sweeps the values its deletes empty,
 	// which may be values only these staged rows use.
-	base int64
+	base    int64
 	mu      sync.Mutex
 	staged  []postings.Staged
 	deleted []uint32

@@ -67,14 +67,12 @@ func (r *entityRow) stitch(rels []catalog.RelationRow) error {
 	r.ts, r.orig = ts, orig
 	r.tokens = tokenArray(ts)
 	r.originals = nil
-	for k, m := range orig {
-		for lv, ov := range m {
-			if ov != lv {
-				if r.originals == nil {
-					r.originals = map[string]string{}
-				}
-				r.originals[k+sep+lv] = ov
+	for _, o := range orig {
+		if o.Orig != o.Value {
+			if r.originals == nil {
+				r.originals = map[string]string{}
 			}
+			r.originals[o.Key+sep+o.Value] = o.Orig
 		}
 	}
 	return nil

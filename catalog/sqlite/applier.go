@@ -81,6 +81,14 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 		ap.close()
 		return nil, err
 	}
+	if s.targets == nil {
+		t, err := loadTargets(ctx, tx)
+		if err != nil {
+			ap.close()
+			return nil, err
+		}
+		s.targets = t
+	}
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM entities").Scan(&ap.nextID); err != nil {
 		ap.close()
 		return nil, fmt.Errorf("read last entity id: %w", err)

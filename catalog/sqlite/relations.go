@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/maphash"
 	"strings"
 
 	"github.com/portico-dev/portico/catalog"
@@ -172,6 +173,9 @@ func (ap *applier) incoming(id int64, ref string) ([]catalog.RelationRow, error)
 // ref (an entity's own rows are in hand when it is written: see
 // readyToStitch).
 func (ap *applier) towards(dst []catalog.RelationRow, ref string) ([]catalog.RelationRow, error) {
+	if !ap.s.targets.has(ref) {
+		return dst, nil
+	}
 	rows, err := ap.rel.towards.QueryContext(ap.ctx, ref)
 	if err == nil {
 		if dst, err = scanRelations(rows, dst, func(r catalog.RelationRow) bool { return r.Source == ref }); err == nil {
@@ -200,6 +204,9 @@ func (ap *applier) insertRelations(rels []storedRelation) error {
 		args = args[:0]
 		for _, r := range rels[:n] {
 			args = append(args, r.id, r.anchor, r.typ, r.other, r.dir)
+			if r.dir != dirOut {
+				ap.s.targets.add(r.other)
+			}
 		}
 		if _, err := st.ExecContext(ap.ctx, args...); err != nil {
 			return fmt.Errorf("insert relations of %s: %w", rels[0].anchor, err)
@@ -245,4 +252,49 @@ func (s *Store) Relations(ctx context.Context, refs []string) ([]catalog.Relatio
 		}
 	}
 	return out, nil
+}
+
+// refSet is a set of refs by 64-bit hash, without the strings: a map of
+// integers the garbage collector does not walk. A hash collision makes a ref
+// look present, never absent.
+type refSet struct{ m map[uint64]struct{} }
+
+var refSeed = maphash.MakeSeed()
+
+func (rs *refSet) add(ref string) { rs.m[maphash.String(refSeed, ref)] = struct{}{} }
+
+func (rs *refSet) has(ref string) bool {
+	_, ok := rs.m[maphash.String(refSeed, ref)]
+	return ok
+}
+
+// loadTargets reads into a new refSet every ref that stored rows of another
+// originator have as source: the other_ref of each row standing for
+// "other --type--> anchor" (dir 2 or 3). An entity whose ref is not among
+// them has no incoming rows, so stitching it needs no query (towards); at a
+// million entities more than half have none, and those queries were a
+// tenth of the writer's time.
+//
+// The writer keeps the set as it inserts rows and never removes from it: a
+// ref whose rows are deleted costs a query that finds nothing, and a
+// failed write leaves refs it added, which is harmless too. Read once, by
+// the first write after Open, from the covering index on other_ref.
+func loadTargets(ctx context.Context, tx *sql.Tx) (*refSet, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT other_ref FROM relation_pairs WHERE dir != 1")
+	if err != nil {
+		return nil, fmt.Errorf("read relation targets: %w", err)
+	}
+	defer rows.Close()
+	rs := &refSet{m: map[uint64]struct{}{}}
+	for rows.Next() {
+		var ref string
+		if err := rows.Scan(&ref); err != nil {
+			return nil, fmt.Errorf("read relation targets: %w", err)
+		}
+		rs.add(ref)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read relation targets: %w", err)
+	}
+	return rs, nil
 }

@@ -316,3 +316,80 @@ func TestSmallChunksSameCatalog(t *testing.T) {
 		t.Fatalf("index differs with small chunks:\n got %s\nwant %s", gotFacets, wantFacets)
 	}
 }
+
+// An entity is stitched with the rows others stored towards it before the
+// store was opened, and with those written by earlier applies since: the
+// writer's set of relation targets (loadTargets) starts from the stored
+// rows and grows with every insert.
+func TestIncomingRowsFromEarlierApplies(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply := func(s *Store, target string, es ...*catalog.Entity) {
+		t.Helper()
+		l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ps []catalog.Processed
+		for _, e := range es {
+			rows, errs := catalog.EmitRelations(e)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			ps = append(ps, catalog.Processed{Entity: e, Relations: rows})
+		}
+		if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: ps}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	component := func(name, owner string, dependsOn ...any) *catalog.Entity {
+		return &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Metadata: catalog.Metadata{Name: name},
+			Spec: map[string]any{"type": "service", "lifecycle": "production", "owner": owner, "dependsOn": dependsOn}}
+	}
+	relations := func(s *Store, ref string) string {
+		t.Helper()
+		rec, err := s.EntityByRef(ctx, ref, catalog.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e catalog.Entity
+		if err := json.Unmarshal(rec.JSON, &e); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range e.Relations {
+			out = append(out, r.Type+" "+r.TargetRef)
+		}
+		sort.Strings(out)
+		return fmt.Sprint(out)
+	}
+	apply(s, "https://example.com/first.yaml", component("a", "team", "component:b"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// b and the group arrive after a restart, each from its own location.
+	apply(s, "https://example.com/second.yaml", component("b", "team"),
+		&catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Group", Metadata: catalog.Metadata{Name: "team"}, Spec: map[string]any{"type": "team"}})
+	if got := relations(s, "component:default/b"); got != "[dependencyOf component:default/a ownedBy group:default/team]" {
+		t.Fatalf("b after a restart: %s", got)
+	}
+	if got := relations(s, "group:default/team"); got != "[ownerOf component:default/a ownerOf component:default/b]" {
+		t.Fatalf("team after a restart: %s", got)
+	}
+	// c depends on d in one apply; d arrives in a later one, as no one's
+	// target when the store was opened.
+	apply(s, "https://example.com/third.yaml", component("c", "team", "component:d"))
+	apply(s, "https://example.com/fourth.yaml", component("d", "team"))
+	if got := relations(s, "component:default/d"); got != "[dependencyOf component:default/c ownedBy group:default/team]" {
+		t.Fatalf("d: %s", got)
+	}
+}

@@ -42,6 +42,9 @@ type Store struct {
 	wmu    sync.Mutex // serialises writes (and their index updates)
 	writes atomic.Int64
 	closed atomic.Bool
+	// targets holds the refs (by hash) that stored relation rows of another
+	// originator may have as source (loadTargets); under wmu.
+	targets *refSet
 
 	// ck checkpoints the WAL after writes, off the writer (checkpointer).
 	ck     *sql.DB

@@ -31,7 +31,7 @@ func TestFacetPaths(t *testing.T) {
 		lo := []string{lower(o)}
 		return Doc{ID: id, Ref: fmt.Sprintf("%s:default/e%d", k, id),
 			Tokens: catalog.TokenSet{"kind": {k}, "spec.owner": lo},
-			Orig:   catalog.Originals{"spec.owner": {lo[0]: o}}}
+			Orig:   catalog.Originals{{Key: "spec.owner", Value: lo[0], Orig: o}}}
 	}
 	var docs []Doc
 	for id := uint32(1); id <= 2000; id++ {
@@ -211,15 +211,15 @@ func TestColumnFollowsCommits(t *testing.T) {
 	owners := map[uint32][]string{} // original spellings; two for a multi-owner entity
 	doc := func(id uint32, os ...string) Doc {
 		ts := catalog.TokenSet{"kind": {"component"}}
-		orig := catalog.Originals{}
+		var orig catalog.Originals
 		if len(os) > 0 {
 			var lo []string
-			orig["spec.owner"] = map[string]string{}
 			for _, o := range os {
 				lo = append(lo, lower(o))
-				orig["spec.owner"][lower(o)] = o
+				orig = append(orig, catalog.Original{Key: "spec.owner", Value: lower(o), Orig: o})
 			}
 			sort.Strings(lo)
+			sort.Slice(orig, func(i, j int) bool { return orig[i].Value < orig[j].Value })
 			ts["spec.owner"] = lo
 		}
 		return Doc{ID: id, Ref: fmt.Sprintf("component:default/e%d", id), Tokens: ts, Orig: orig}

@@ -107,12 +107,11 @@ func TestIndexMatchesModel(t *testing.T) {
 				d.rare = fmt.Sprintf("spec.dependson.component:c%d", rng.Intn(60))
 				ts[d.rare] = []string{"true"}
 			}
-			orig := catalog.Originals{}
+			var orig catalog.Originals
 			if len(d.vals) > 0 || rng.Intn(2) == 0 {
 				ts["k"] = d.vals
-				orig["k"] = map[string]string{}
-				for _, v := range d.vals {
-					orig["k"][v] = strings.ToUpper(v)
+				for _, v := range d.vals { // sorted
+					orig = append(orig, catalog.Original{Key: "k", Value: v, Orig: strings.ToUpper(v)})
 				}
 			}
 			model[id] = d

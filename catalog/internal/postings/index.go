@@ -188,7 +188,7 @@ func (ix *Index) Stage(docs []Doc) []Staged {
 				vid := ix.lookup(k, s)
 				if vid == 0 {
 					orig := s
-					if o, ok := d.Orig[key][s]; ok {
+					if o, ok := d.Orig.Get(key, s); ok {
 						orig = o
 					}
 					vid = ix.newValue(k, s, orig)

@@ -158,7 +158,7 @@ func TestAbortDropsStagedValues(t *testing.T) {
 func TestUpdateKeepsOriginalsAndCounts(t *testing.T) {
 	ix := New()
 	ix.Apply([]Doc{
-		{ID: 1, Ref: "a", Tokens: catalog.TokenSet{"spec.type": {"service"}}, Orig: catalog.Originals{"spec.type": {"service": "Service"}}},
+		{ID: 1, Ref: "a", Tokens: catalog.TokenSet{"spec.type": {"service"}}, Orig: catalog.Originals{{Key: "spec.type", Value: "service", Orig: "Service"}}},
 		{ID: 2, Ref: "b", Tokens: catalog.TokenSet{"spec.type": {"service"}}},
 	}, nil)
 	ix.Apply([]Doc{{ID: 1, Ref: "a", Tokens: catalog.TokenSet{"spec.type": {"website"}}}}, []uint32{})
