@@ -46,6 +46,9 @@ type applier struct {
 	deleted   []uint32
 	inserted  []string // refs of inserted entities, for the search outbox (writeOutbox)
 	rowWrites int64
+	// linked and unlinked count the relation rows inserted and deleted,
+	// whose links (Store.in) are added and left dead.
+	linked, unlinked int
 }
 
 func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*applier, error) {
@@ -80,14 +83,6 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 	if err := ap.rel.prepare(ctx, tx); err != nil {
 		ap.close()
 		return nil, err
-	}
-	if s.targets == nil {
-		t, err := loadTargets(ctx, tx)
-		if err != nil {
-			ap.close()
-			return nil, err
-		}
-		s.targets = t
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM entities").Scan(&ap.nextID); err != nil {
 		ap.close()

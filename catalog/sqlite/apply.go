@@ -320,6 +320,9 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 		ap.close()
 		tx.Rollback()
 		s.ix.Abort(ap.staged)
+		s.in.mu.Lock()
+		s.in.dead += ap.linked // the rows deleted are back
+		s.in.mu.Unlock()
 		return err
 	}
 	ap.close()
@@ -330,9 +333,18 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 		_, err := s.rebuildIndex(ctx, fresh)
 		return fresh, err
 	}
-	if err := s.ix.CommitWith(ap.staged, ap.deleted, tx.Commit, rebuild); err != nil {
+	err = s.ix.CommitWith(ap.staged, ap.deleted, tx.Commit, rebuild)
+	s.in.mu.Lock()
+	if err != nil {
+		s.in.dead += ap.linked
+	} else {
+		s.in.dead += ap.unlinked
+	}
+	s.in.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.compactIncoming(ctx)
 	s.writes.Add(ap.rowWrites)
 	s.wakeCheckpointer()
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"hash/maphash"
 	"strings"
 
 	"github.com/portico-dev/portico/catalog"
@@ -106,7 +105,20 @@ func scanRelations(rows *sql.Rows, dst []catalog.RelationRow, keep func(catalog.
 
 // relationStmts are the applier's prepared statements on relation_pairs.
 type relationStmts struct {
-	own, towards, byOrig, del, ins, insBatch *sql.Stmt
+	own, towards, towardsMany, byOrig, del, ins, insBatch *sql.Stmt
+}
+
+// towards queries read the rows of up to towardsFew or towardsMany
+// originators: most refs have a few, a group has thousands (its members),
+// and a statement per few of those made the statements' overhead most of
+// the cost.
+const (
+	towardsFew  = 4
+	towardsMany = 256
+)
+
+func towardsQuery(n int) string {
+	return "SELECT " + relCols + " FROM relation_pairs WHERE originator_id IN (?" + strings.Repeat(", ?", n-1) + ") AND other_ref = ? AND dir != 1"
 }
 
 // relBatch is how many stored rows one INSERT writes (5 variables each):
@@ -119,7 +131,8 @@ func (rs *relationStmts) prepare(ctx context.Context, tx *sql.Tx) error {
 		q   string
 	}{
 		{&rs.own, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ? AND dir != 2"},
-		{&rs.towards, "SELECT " + relCols + " FROM relation_pairs WHERE other_ref = ? AND dir != 1"},
+		{&rs.towards, towardsQuery(towardsFew)},
+		{&rs.towardsMany, towardsQuery(towardsMany)},
 		{&rs.byOrig, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ?"},
 		{&rs.del, "DELETE FROM relation_pairs WHERE originator_id = ?"},
 		{&rs.ins, "INSERT OR IGNORE INTO relation_pairs (originator_id, " + relCols + ") VALUES (?, ?, ?, ?, ?)"},
@@ -136,7 +149,7 @@ func (rs *relationStmts) prepare(ctx context.Context, tx *sql.Tx) error {
 }
 
 func (rs *relationStmts) close() {
-	for _, st := range []*sql.Stmt{rs.own, rs.towards, rs.byOrig, rs.del, rs.ins, rs.insBatch} {
+	for _, st := range []*sql.Stmt{rs.own, rs.towards, rs.towardsMany, rs.byOrig, rs.del, rs.ins, rs.insBatch} {
 		if st != nil {
 			st.Close()
 		}
@@ -173,16 +186,28 @@ func (ap *applier) incoming(id int64, ref string) ([]catalog.RelationRow, error)
 // ref (an entity's own rows are in hand when it is written: see
 // readyToStitch).
 func (ap *applier) towards(dst []catalog.RelationRow, ref string) ([]catalog.RelationRow, error) {
-	if !ap.s.targets.has(ref) {
-		return dst, nil
-	}
-	rows, err := ap.rel.towards.QueryContext(ap.ctx, ref)
-	if err == nil {
-		if dst, err = scanRelations(rows, dst, func(r catalog.RelationRow) bool { return r.Source == ref }); err == nil {
-			return dst, nil
+	origs := ap.s.in.originators(ref, true)
+	for len(origs) > 0 {
+		size, st := towardsFew, ap.rel.towards
+		if len(origs) > towardsFew {
+			size, st = towardsMany, ap.rel.towardsMany
 		}
+		n := min(len(origs), size)
+		args := make([]any, size+1)
+		for i := range size {
+			args[i] = origs[min(i, n-1)] // a short batch repeats its last id
+		}
+		args[size] = ref
+		rows, err := st.QueryContext(ap.ctx, args...)
+		if err == nil {
+			dst, err = scanRelations(rows, dst, func(r catalog.RelationRow) bool { return r.Source == ref })
+		}
+		if err != nil {
+			return nil, fmt.Errorf("relations to %s: %w", ref, err)
+		}
+		origs = origs[n:]
 	}
-	return nil, fmt.Errorf("relations to %s: %w", ref, err)
+	return dst, nil
 }
 
 // storedRelation is one row to insert: an originator's id and ref and a
@@ -204,10 +229,13 @@ func (ap *applier) insertRelations(rels []storedRelation) error {
 		args = args[:0]
 		for _, r := range rels[:n] {
 			args = append(args, r.id, r.anchor, r.typ, r.other, r.dir)
-			if r.dir != dirOut {
-				ap.s.targets.add(r.other)
-			}
 		}
+		ap.s.in.mu.Lock()
+		for _, r := range rels[:n] {
+			ap.s.in.add(r.other, r.id, r.dir)
+		}
+		ap.s.in.mu.Unlock()
+		ap.linked += n
 		if _, err := st.ExecContext(ap.ctx, args...); err != nil {
 			return fmt.Errorf("insert relations of %s: %w", rels[0].anchor, err)
 		}
@@ -217,10 +245,15 @@ func (ap *applier) insertRelations(rels []storedRelation) error {
 	return nil
 }
 
-// deleteRelations removes every row entity id originated.
+// deleteRelations removes every row entity id originated; their links
+// (incoming) die with them.
 func (ap *applier) deleteRelations(id int64, ref string) error {
-	if _, err := ap.rel.del.ExecContext(ap.ctx, id); err != nil {
+	res, err := ap.rel.del.ExecContext(ap.ctx, id)
+	if err != nil {
 		return fmt.Errorf("delete relations of %s: %w", ref, err)
+	}
+	if n, err := res.RowsAffected(); err == nil {
+		ap.unlinked += int(n)
 	}
 	return nil
 }
@@ -231,22 +264,33 @@ func (ap *applier) deleteRelations(id int64, ref string) error {
 func (s *Store) Relations(ctx context.Context, refs []string) ([]catalog.RelationRow, error) {
 	var out []catalog.RelationRow
 	seen := map[catalog.RelationRow]bool{}
+	keep := func(row catalog.RelationRow) bool {
+		if seen[row] {
+			return false
+		}
+		seen[row] = true
+		return true
+	}
 	for _, r := range refs {
 		canon := strings.ToLower(r)
-		rows, err := s.r.QueryContext(ctx,
-			`SELECT `+relCols+` FROM relation_pairs WHERE originator_id = (SELECT id FROM entities WHERE ref = ?1)
-			 UNION ALL
-			 SELECT `+relCols+` FROM relation_pairs WHERE other_ref = ?1`, canon)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
+		rows, err := s.r.QueryContext(ctx, `SELECT `+relCols+` FROM relation_pairs WHERE originator_id = (SELECT id FROM entities WHERE ref = ?)`, canon)
+		if err == nil {
+			out, err = scanRelations(rows, out, keep)
 		}
-		out, err = scanRelations(rows, out, func(row catalog.RelationRow) bool {
-			if seen[row] {
-				return false
+		// The rows others originated naming it, by their originators.
+		for origs := s.in.originators(canon, false); err == nil && len(origs) > 0; {
+			n := min(len(origs), relationsBatch)
+			args := make([]any, 0, n+1)
+			args = append(args, canon)
+			for _, id := range origs[:n] {
+				args = append(args, id)
 			}
-			seen[row] = true
-			return true
-		})
+			rows, err = s.r.QueryContext(ctx, `SELECT `+relCols+` FROM relation_pairs WHERE other_ref = ? AND originator_id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+			if err == nil {
+				out, err = scanRelations(rows, out, keep)
+			}
+			origs = origs[n:]
+		}
 		if err != nil {
 			return nil, fmt.Errorf("sqlite store: relations of %s: %w", canon, err)
 		}
@@ -254,47 +298,5 @@ func (s *Store) Relations(ctx context.Context, refs []string) ([]catalog.Relatio
 	return out, nil
 }
 
-// refSet is a set of refs by 64-bit hash, without the strings: a map of
-// integers the garbage collector does not walk. A hash collision makes a ref
-// look present, never absent.
-type refSet struct{ m map[uint64]struct{} }
-
-var refSeed = maphash.MakeSeed()
-
-func (rs *refSet) add(ref string) { rs.m[maphash.String(refSeed, ref)] = struct{}{} }
-
-func (rs *refSet) has(ref string) bool {
-	_, ok := rs.m[maphash.String(refSeed, ref)]
-	return ok
-}
-
-// loadTargets reads into a new refSet every ref that stored rows of another
-// originator have as source: the other_ref of each row standing for
-// "other --type--> anchor" (dir 2 or 3). An entity whose ref is not among
-// them has no incoming rows, so stitching it needs no query (towards); at a
-// million entities more than half have none, and those queries were a
-// tenth of the writer's time.
-//
-// The writer keeps the set as it inserts rows and never removes from it: a
-// ref whose rows are deleted costs a query that finds nothing, and a
-// failed write leaves refs it added, which is harmless too. Read once, by
-// the first write after Open, from the covering index on other_ref.
-func loadTargets(ctx context.Context, tx *sql.Tx) (*refSet, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT other_ref FROM relation_pairs WHERE dir != 1")
-	if err != nil {
-		return nil, fmt.Errorf("read relation targets: %w", err)
-	}
-	defer rows.Close()
-	rs := &refSet{m: map[uint64]struct{}{}}
-	for rows.Next() {
-		var ref string
-		if err := rows.Scan(&ref); err != nil {
-			return nil, fmt.Errorf("read relation targets: %w", err)
-		}
-		rs.add(ref)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read relation targets: %w", err)
-	}
-	return rs, nil
-}
+// relationsBatch is how many originators one Relations query reads.
+const relationsBatch = 500

@@ -393,3 +393,67 @@ func TestIncomingRowsFromEarlierApplies(t *testing.T) {
 		t.Fatalf("d: %s", got)
 	}
 }
+
+// Links of replaced relation rows die; once they outnumber the live ones
+// they are read again from the table, and the rows towards a ref are found
+// as before.
+func TestIncomingLinksCompacted(t *testing.T) {
+	defer func(n int) { compactAfter = n }(compactAfter)
+	compactAfter = 10
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/owners.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	apply := func(owner string) {
+		t.Helper()
+		var ps []catalog.Processed
+		for i := range n {
+			e := &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Metadata: catalog.Metadata{Name: fmt.Sprintf("c%d", i)},
+				Spec: map[string]any{"type": "service", "lifecycle": "production", "owner": owner, "system": "s"}}
+			rows, errs := catalog.EmitRelations(e)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			ps = append(ps, catalog.Processed{Entity: e, Relations: rows})
+		}
+		if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: ps}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	towards := func(ref string) int {
+		t.Helper()
+		rows, err := s.Relations(ctx, []string{ref})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rows)
+	}
+	links := func() (int, int) {
+		s.in.mu.RLock()
+		defer s.in.mu.RUnlock()
+		return len(s.in.links), s.in.dead
+	}
+	apply("a") // 2n rows: owner and system
+	if got, dead := links(); got != 2*n || dead != 0 {
+		t.Fatalf("after the first apply: %d links, %d dead; want %d, 0", got, dead, 2*n)
+	}
+	apply("b") // every row replaced: half the links dead, not more
+	if got, dead := links(); got != 4*n || dead != 2*n {
+		t.Fatalf("after the second apply: %d links, %d dead; want %d, %d", got, dead, 4*n, 2*n)
+	}
+	apply("c") // two thirds dead: read again
+	if got, dead := links(); got != 2*n || dead != 0 {
+		t.Fatalf("after the third apply: %d links, %d dead; want %d, 0", got, dead, 2*n)
+	}
+	// Both directions of each row: c ownerOf and ownedBy, s hasPart and partOf.
+	if a, b, c, sys := towards("group:default/a"), towards("group:default/b"), towards("group:default/c"), towards("system:default/s"); a != 0 || b != 0 || c != 2*n || sys != 2*n {
+		t.Fatalf("relations of a, b, c, s: %d, %d, %d, %d; want 0, 0, %d, %d", a, b, c, sys, 2*n, 2*n)
+	}
+}

@@ -42,9 +42,8 @@ type Store struct {
 	wmu    sync.Mutex // serialises writes (and their index updates)
 	writes atomic.Int64
 	closed atomic.Bool
-	// targets holds the refs (by hash) that stored relation rows of another
-	// originator may have as source (loadTargets); under wmu.
-	targets *refSet
+	// in finds the relation rows naming a ref as other_ref (incoming.go).
+	in *incoming
 
 	// ck checkpoints the WAL after writes, off the writer (checkpointer).
 	ck     *sql.DB
@@ -110,7 +109,16 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	s.ck, s.ckWake, s.ckStop, s.ckDone = ck, make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 	go s.checkpointer()
 	start := time.Now()
+	links := make(chan error, 1)
+	go func() { // beside the index, on the writer's connection
+		var err error
+		s.in, err = loadIncoming(ctx, s.w)
+		links <- err
+	}()
 	n, err := s.rebuildIndex(ctx, s.ix)
+	if lerr := <-links; err == nil {
+		err = lerr
+	}
 	if err != nil {
 		s.Close()
 		return nil, err
