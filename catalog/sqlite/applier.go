@@ -46,9 +46,6 @@ type applier struct {
 	deleted   []uint32
 	inserted  []string // refs of inserted entities, for the search outbox (writeOutbox)
 	rowWrites int64
-	// linked and unlinked count the relation rows inserted and deleted,
-	// whose links (Store.in) are added and left dead.
-	linked, unlinked int
 }
 
 func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*applier, error) {

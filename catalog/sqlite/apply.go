@@ -311,6 +311,9 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 		tx.Rollback()
 		return err
 	}
+	s.in.mu.Lock()
+	s.in.begin()
+	s.in.mu.Unlock()
 	err = fn(ap)
 	if err == nil {
 		err = ap.writeOutbox()
@@ -321,7 +324,7 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 		tx.Rollback()
 		s.ix.Abort(ap.staged)
 		s.in.mu.Lock()
-		s.in.dead += ap.linked // the rows deleted are back
+		s.in.rollback()
 		s.in.mu.Unlock()
 		return err
 	}
@@ -336,9 +339,9 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 	err = s.ix.CommitWith(ap.staged, ap.deleted, tx.Commit, rebuild)
 	s.in.mu.Lock()
 	if err != nil {
-		s.in.dead += ap.linked
+		s.in.rollback()
 	} else {
-		s.in.dead += ap.unlinked
+		s.in.commit()
 	}
 	s.in.mu.Unlock()
 	if err != nil {

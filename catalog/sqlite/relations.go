@@ -105,20 +105,7 @@ func scanRelations(rows *sql.Rows, dst []catalog.RelationRow, keep func(catalog.
 
 // relationStmts are the applier's prepared statements on relation_pairs.
 type relationStmts struct {
-	own, towards, towardsMany, byOrig, del, ins, insBatch *sql.Stmt
-}
-
-// towards queries read the rows of up to towardsFew or towardsMany
-// originators: most refs have a few, a group has thousands (its members),
-// and a statement per few of those made the statements' overhead most of
-// the cost.
-const (
-	towardsFew  = 4
-	towardsMany = 256
-)
-
-func towardsQuery(n int) string {
-	return "SELECT " + relCols + " FROM relation_pairs WHERE originator_id IN (?" + strings.Repeat(", ?", n-1) + ") AND other_ref = ? AND dir != 1"
+	own, byOrig, del, ins, insBatch *sql.Stmt
 }
 
 // relBatch is how many stored rows one INSERT writes (5 variables each):
@@ -131,8 +118,6 @@ func (rs *relationStmts) prepare(ctx context.Context, tx *sql.Tx) error {
 		q   string
 	}{
 		{&rs.own, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ? AND dir != 2"},
-		{&rs.towards, towardsQuery(towardsFew)},
-		{&rs.towardsMany, towardsQuery(towardsMany)},
 		{&rs.byOrig, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ?"},
 		{&rs.del, "DELETE FROM relation_pairs WHERE originator_id = ?"},
 		{&rs.ins, "INSERT OR IGNORE INTO relation_pairs (originator_id, " + relCols + ") VALUES (?, ?, ?, ?, ?)"},
@@ -149,7 +134,7 @@ func (rs *relationStmts) prepare(ctx context.Context, tx *sql.Tx) error {
 }
 
 func (rs *relationStmts) close() {
-	for _, st := range []*sql.Stmt{rs.own, rs.towards, rs.towardsMany, rs.byOrig, rs.del, rs.ins, rs.insBatch} {
+	for _, st := range []*sql.Stmt{rs.own, rs.byOrig, rs.del, rs.ins, rs.insBatch} {
 		if st != nil {
 			st.Close()
 		}
@@ -186,28 +171,7 @@ func (ap *applier) incoming(id int64, ref string) ([]catalog.RelationRow, error)
 // ref (an entity's own rows are in hand when it is written: see
 // readyToStitch).
 func (ap *applier) towards(dst []catalog.RelationRow, ref string) ([]catalog.RelationRow, error) {
-	origs := ap.s.in.originators(ref, true)
-	for len(origs) > 0 {
-		size, st := towardsFew, ap.rel.towards
-		if len(origs) > towardsFew {
-			size, st = towardsMany, ap.rel.towardsMany
-		}
-		n := min(len(origs), size)
-		args := make([]any, size+1)
-		for i := range size {
-			args[i] = origs[min(i, n-1)] // a short batch repeats its last id
-		}
-		args[size] = ref
-		rows, err := st.QueryContext(ap.ctx, args...)
-		if err == nil {
-			dst, err = scanRelations(rows, dst, func(r catalog.RelationRow) bool { return r.Source == ref })
-		}
-		if err != nil {
-			return nil, fmt.Errorf("relations to %s: %w", ref, err)
-		}
-		origs = origs[n:]
-	}
-	return dst, nil
+	return ap.s.in.towards(dst, ref), nil
 }
 
 // storedRelation is one row to insert: an originator's id and ref and a
@@ -232,10 +196,9 @@ func (ap *applier) insertRelations(rels []storedRelation) error {
 		}
 		ap.s.in.mu.Lock()
 		for _, r := range rels[:n] {
-			ap.s.in.add(r.other, r.id, r.dir)
+			ap.s.in.add(r.id, r.anchor, r.typ, r.other, r.dir)
 		}
 		ap.s.in.mu.Unlock()
-		ap.linked += n
 		if _, err := st.ExecContext(ap.ctx, args...); err != nil {
 			return fmt.Errorf("insert relations of %s: %w", rels[0].anchor, err)
 		}
@@ -248,13 +211,12 @@ func (ap *applier) insertRelations(rels []storedRelation) error {
 // deleteRelations removes every row entity id originated; their links
 // (incoming) die with them.
 func (ap *applier) deleteRelations(id int64, ref string) error {
-	res, err := ap.rel.del.ExecContext(ap.ctx, id)
-	if err != nil {
+	if _, err := ap.rel.del.ExecContext(ap.ctx, id); err != nil {
 		return fmt.Errorf("delete relations of %s: %w", ref, err)
 	}
-	if n, err := res.RowsAffected(); err == nil {
-		ap.unlinked += int(n)
-	}
+	ap.s.in.mu.Lock()
+	ap.s.in.kill(id)
+	ap.s.in.mu.Unlock()
 	return nil
 }
 
@@ -278,7 +240,7 @@ func (s *Store) Relations(ctx context.Context, refs []string) ([]catalog.Relatio
 			out, err = scanRelations(rows, out, keep)
 		}
 		// The rows others originated naming it, by their originators.
-		for origs := s.in.originators(canon, false); err == nil && len(origs) > 0; {
+		for origs := s.in.originators(canon); err == nil && len(origs) > 0; {
 			n := min(len(origs), relationsBatch)
 			args := make([]any, 0, n+1)
 			args = append(args, canon)

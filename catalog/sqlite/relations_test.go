@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand"
 	"reflect"
@@ -455,5 +456,127 @@ func TestIncomingLinksCompacted(t *testing.T) {
 	// Both directions of each row: c ownerOf and ownedBy, s hasPart and partOf.
 	if a, b, c, sys := towards("group:default/a"), towards("group:default/b"), towards("group:default/c"), towards("system:default/s"); a != 0 || b != 0 || c != 2*n || sys != 2*n {
 		t.Fatalf("relations of a, b, c, s: %d, %d, %d, %d; want 0, 0, %d, %d", a, b, c, sys, 2*n, 2*n)
+	}
+}
+
+// The writer's links follow its own transaction exactly: a failed apply
+// leaves the rows towards each entity as they were (links it killed live
+// again, links it added die), and an id reused after its entity was
+// deleted anchors its rows at the new entity's ref.
+func TestIncomingLinksFollowTransactions(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	processed := func(es ...*catalog.Entity) []catalog.Processed {
+		t.Helper()
+		var ps []catalog.Processed
+		for _, e := range es {
+			rows, errs := catalog.EmitRelations(e)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			ps = append(ps, catalog.Processed{Entity: e, Relations: rows})
+		}
+		return ps
+	}
+	component := func(name, owner string) *catalog.Entity {
+		return &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Metadata: catalog.Metadata{Name: name},
+			Spec: map[string]any{"type": "service", "lifecycle": "production", "owner": owner}}
+	}
+	group := func(name, description string) *catalog.Entity {
+		return &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Group", Metadata: catalog.Metadata{Name: name, Description: description},
+			Spec: map[string]any{"type": "team"}}
+	}
+	location := func(target string) string {
+		l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.ID
+	}
+	relations := func(ref string) string {
+		t.Helper()
+		rec, err := s.EntityByRef(ctx, ref, catalog.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e catalog.Entity
+		if err := json.Unmarshal(rec.JSON, &e); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range e.Relations {
+			out = append(out, r.Type+" "+r.TargetRef)
+		}
+		sort.Strings(out)
+		return fmt.Sprint(out)
+	}
+	comps, groups := location("https://example.com/components.yaml"), location("https://example.com/groups.yaml")
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: comps, Entities: processed(component("a", "g"), component("b", "g"))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: groups, Entities: processed(group("g", ""), group("h", ""))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := relations("group:default/g"); got != "[ownerOf component:default/a ownerOf component:default/b]" {
+		t.Fatalf("g: %s", got)
+	}
+
+	// a moves to h in an apply whose stream then fails.
+	broken := errors.New("disk unplugged")
+	_, err = s.ApplyLocation(ctx, catalog.Apply{LocationID: comps, Stream: func(emit func([]catalog.Processed) error) (catalog.StreamEnd, error) {
+		if err := emit(processed(component("a", "h"), component("b", "g"))); err != nil {
+			return catalog.StreamEnd{}, err
+		}
+		return catalog.StreamEnd{}, broken
+	}})
+	if !errors.Is(err, broken) {
+		t.Fatalf("apply with a failing stream: %v", err)
+	}
+	// Stitching the groups again reads the rows towards them from the links.
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: groups, Entities: processed(group("g", "again"), group("h", "again"))}); err != nil {
+		t.Fatal(err)
+	}
+	if g, h := relations("group:default/g"), relations("group:default/h"); g != "[ownerOf component:default/a ownerOf component:default/b]" || h != "[]" {
+		t.Fatalf("after a failed apply: g %s, h %s", g, h)
+	}
+
+	// d, the entity with the largest id, goes; c takes its id.
+	more := location("https://example.com/more.yaml")
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: more, Entities: processed(component("d", "g"))}); err != nil {
+		t.Fatal(err)
+	}
+	id := func(ref string) (id int64) {
+		t.Helper()
+		if err := s.w.QueryRowContext(ctx, "SELECT id FROM entities WHERE ref = ?", ref).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	var maxID int64
+	if err := s.w.QueryRowContext(ctx, "SELECT max(id) FROM entities").Scan(&maxID); err != nil {
+		t.Fatal(err)
+	}
+	dID := id("component:default/d")
+	if dID != maxID {
+		t.Fatalf("d has id %d, not the largest (%d)", dID, maxID)
+	}
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: more, OrphanStrategy: catalog.OrphanDelete}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: location("https://example.com/last.yaml"), Entities: processed(component("c", "h"))}); err != nil {
+		t.Fatal(err)
+	}
+	if cID := id("component:default/c"); cID != dID {
+		t.Fatalf("c has id %d, not d's %d", cID, dID)
+	}
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: groups, Entities: processed(group("g", "third"), group("h", "third"))}); err != nil {
+		t.Fatal(err)
+	}
+	if g, h := relations("group:default/g"), relations("group:default/h"); g != "[ownerOf component:default/a ownerOf component:default/b]" || h != "[ownerOf component:default/c]" {
+		t.Fatalf("after d went and c took its id: g %s, h %s", g, h)
 	}
 }
