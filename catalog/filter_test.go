@@ -150,3 +150,26 @@ func TestOriginalsFirstSpellingWins(t *testing.T) {
 		t.Fatalf("tags: %v", ts["metadata.tags"])
 	}
 }
+
+// Flat tokens: sorted by key and value, duplicates gone, a key-only token
+// only for a key without values; Set and Flatten convert both ways.
+func TestFlatTokens(t *testing.T) {
+	b := []byte(`{"kind":"K","metadata":{"name":"n"},"spec":{"e":[],"m":{},"z":null,"t":["B","a","b"],"x":[{"y":null},{"y":"v"}]}}`)
+	ft, _ := FlatTokensWithOriginals(b)
+	var got []string
+	for _, tok := range ft {
+		if tok.KeyOnly {
+			got = append(got, tok.Key+"?")
+		} else {
+			got = append(got, tok.Key+"="+tok.Value)
+		}
+	}
+	want := "[kind=k metadata.name=n metadata.namespace=default spec.e? spec.m? spec.t=a spec.t=b spec.t.a=true spec.t.b=true spec.x.y=v spec.z?]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("flat tokens:\n got %v\nwant %s", got, want)
+	}
+	ts := TokensJSON(b)
+	if fmt.Sprint(ft.Set()) != fmt.Sprint(ts) || fmt.Sprint(Flatten(ts)) != fmt.Sprint(ft) {
+		t.Fatalf("conversions differ:\n%v\n%v", ft.Set(), ts)
+	}
+}

@@ -48,7 +48,7 @@ func Stitch(in StitchInput) (final []byte, etag string, err error) {
 
 // StitchTokens is Stitch plus the final entity's tokens, equal to
 // TokensWithOriginals(final) but computed without decoding final again.
-func StitchTokens(in StitchInput) (final []byte, etag string, ts TokenSet, orig Originals, err error) {
+func StitchTokens(in StitchInput) (final []byte, etag string, ts FlatTokens, orig Originals, err error) {
 	final, etag, e, err := stitch(in)
 	if err != nil {
 		return nil, "", nil, nil, err

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,6 +60,74 @@ func sortOriginals(o Originals) Originals {
 	return out
 }
 
+// Token is one key and value of a flattened entity; KeyOnly marks a key
+// present without an indexable value (Value is then "").
+type Token struct {
+	Key, Value string
+	KeyOnly    bool
+}
+
+// FlatTokens is a TokenSet as a list sorted by key and value, without
+// duplicates, a key-only token only for a key without values. The store
+// tokenises every entity it stitches into this form: a map per entity
+// and a slice per key were most of what tokenising cost.
+type FlatTokens []Token
+
+// Set returns the tokens as a TokenSet.
+func (ft FlatTokens) Set() TokenSet {
+	ts := make(TokenSet, len(ft))
+	for _, t := range ft {
+		if t.KeyOnly {
+			ts[t.Key] = []string{}
+		} else {
+			ts[t.Key] = append(ts[t.Key], t.Value)
+		}
+	}
+	return ts
+}
+
+// Flatten returns ts as FlatTokens.
+func Flatten(ts TokenSet) FlatTokens {
+	out := make(FlatTokens, 0, len(ts)+len(ts)/2)
+	for k, vs := range ts {
+		if len(vs) == 0 {
+			out = append(out, Token{Key: k, KeyOnly: true})
+		}
+		for _, v := range vs {
+			out = append(out, Token{Key: k, Value: v})
+		}
+	}
+	return sortTokens(out)
+}
+
+// sortTokens sorts and dedups ts, dropping the key-only tokens of keys
+// that have values.
+func sortTokens(ts FlatTokens) FlatTokens {
+	slices.SortFunc(ts, func(a, b Token) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		if a.KeyOnly != b.KeyOnly {
+			if a.KeyOnly {
+				return 1 // values before the key-only token
+			}
+			return -1
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	out := ts[:0]
+	for i, t := range ts {
+		if i > 0 {
+			last := out[len(out)-1]
+			if t.Key == last.Key && (t.KeyOnly || t.Value == last.Value) {
+				continue // a duplicate, or key-only after a value
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
 // MaxTokenLength is the longest key or value that is indexed.
 const MaxTokenLength = 200
 
@@ -88,8 +157,17 @@ func TokensWithOriginals(b []byte) (TokenSet, Originals) {
 	return f.ts, sortOriginals(f.orig)
 }
 
+// FlatTokensWithOriginals is TokensWithOriginals as FlatTokens.
+func FlatTokensWithOriginals(b []byte) (FlatTokens, Originals) {
+	f := flattener{isFlat: true, wantOrig: true}
+	f.run(b)
+	return sortTokens(f.flat), sortOriginals(f.orig)
+}
+
 type flattener struct {
 	ts       TokenSet
+	flat     FlatTokens // instead of ts, when tokenising flat
+	isFlat   bool
 	wantOrig bool
 	orig     Originals // unsorted until the end
 	// vals backs the first value of each key (most keys have one), so a
@@ -184,6 +262,10 @@ func (f *flattener) addKey(key string) {
 		return
 	}
 	key = strings.ToLower(key)
+	if f.isFlat {
+		f.flat = append(f.flat, Token{Key: key, KeyOnly: true})
+		return
+	}
 	if _, ok := f.ts[key]; !ok {
 		f.ts[key] = []string{}
 	}
@@ -199,7 +281,9 @@ func (f *flattener) add(key, value string) {
 		return
 	}
 	lv := strings.ToLower(value)
-	if vs := f.ts[key]; len(vs) > 0 {
+	if f.isFlat {
+		f.flat = append(f.flat, Token{Key: key, Value: lv})
+	} else if vs := f.ts[key]; len(vs) > 0 {
 		f.ts[key] = append(vs, lv)
 	} else {
 		if len(f.vals) == cap(f.vals) {
@@ -228,17 +312,18 @@ func dedupSorted(vs []string) []string {
 
 // TokensOfEntity is TokensWithOriginals(json.Marshal(e)) computed from the
 // struct, without the JSON round trip (the store tokenises every entity it
-// stitches; encoding and decoding the final JSON again was a third of that).
-// Values of types JSON decoding never produces go through that round trip.
-func TokensOfEntity(e *Entity) (TokenSet, Originals) {
+// stitches; encoding and decoding the final JSON again was a third of that),
+// as FlatTokens. Values of types JSON decoding never produces go through
+// that round trip.
+func TokensOfEntity(e *Entity) (FlatTokens, Originals) {
 	m := &e.Metadata
-	keys := 12 + len(m.Labels) + len(m.Annotations) + 2*len(m.Tags) + 2*len(e.Spec) + min(len(e.Relations), 8)
+	n := 12 + len(m.Labels) + len(m.Annotations) + 2*len(m.Tags) + 2*len(e.Spec) + len(e.Relations)
 	for _, v := range e.Spec {
 		if items, ok := v.([]any); ok {
-			keys += len(items) // each string item is a key of its own (walk)
+			n += 2 * len(items) // each string item is a key of its own too (walk)
 		}
 	}
-	f := flattener{ts: make(TokenSet, keys), wantOrig: true}
+	f := flattener{flat: make(FlatTokens, 0, n), isFlat: true, wantOrig: true}
 	f.add("apiversion", e.APIVersion)
 	f.add("kind", e.Kind)
 	if m.Title != "" {
@@ -298,13 +383,7 @@ func TokensOfEntity(e *Entity) (TokenSet, Originals) {
 			f.add("relations."+r.Type, r.TargetRef)
 		}
 	}
-	for k, vs := range f.ts {
-		if len(vs) > 1 {
-			sort.Strings(vs)
-			f.ts[k] = dedupSorted(vs)
-		}
-	}
-	return f.ts, sortOriginals(f.orig)
+	return sortTokens(f.flat), sortOriginals(f.orig)
 }
 
 // walkGo is walk over Go values as YAML or JSON decoding produce them;

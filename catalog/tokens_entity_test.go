@@ -54,8 +54,13 @@ func TestStitchTokensMatchesJSON(t *testing.T) {
 				t.Fatalf("%s: StitchTokens' JSON differs from Stitch's", in.Ref)
 			}
 			wts, worig := catalog.TokensWithOriginals(final)
-			if !reflect.DeepEqual(ts, wts) {
-				t.Fatalf("%s tokens:\n got %v\nwant %v", in.Ref, ts, wts)
+			if !reflect.DeepEqual(ts.Set(), wts) {
+				t.Fatalf("%s tokens:\n got %v\nwant %v", in.Ref, ts.Set(), wts)
+			}
+			// The flat forms agree too, token for token.
+			fts, forig := catalog.FlatTokensWithOriginals(final)
+			if !reflect.DeepEqual(ts, fts) || !reflect.DeepEqual(ts, catalog.Flatten(wts)) || !reflect.DeepEqual(forig, worig) {
+				t.Fatalf("%s flat tokens:\n got %v\nwant %v", in.Ref, ts, fts)
 			}
 			if len(orig) != 0 || len(worig) != 0 {
 				if !reflect.DeepEqual(orig, worig) {
@@ -63,5 +68,16 @@ func TestStitchTokensMatchesJSON(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func BenchmarkTokensOfEntity(b *testing.B) {
+	var ents []*catalog.Entity
+	for e := range gen.Organisation(2000, 3) {
+		ents = append(ents, e)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		catalog.TokensOfEntity(ents[i%len(ents)])
 	}
 }

@@ -242,8 +242,8 @@ func loadDocs(ctx context.Context, tx pgx.Tx, ix *postings.Index, deletes []uint
 					once.Do(func() { bad = fmt.Errorf("postgres: load index: entity id %d out of the index's range", r.id) })
 					return
 				}
-				ts, orig := catalog.TokensWithOriginals([]byte(r.final))
-				out[i] = postings.Doc{ID: uint32(r.id), Ref: r.ref, Tokens: ts, Orig: orig}
+				ts, orig := catalog.FlatTokensWithOriginals([]byte(r.final))
+				out[i] = postings.Doc{ID: uint32(r.id), Ref: r.ref, Flat: ts, Orig: orig}
 			})
 			if bad == nil {
 				docs <- out

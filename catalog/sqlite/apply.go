@@ -366,7 +366,7 @@ type stitchJob struct {
 	orphan  bool
 	final   []byte
 	etag    string
-	tokens  catalog.TokenSet
+	tokens  catalog.FlatTokens
 	orig    catalog.Originals
 	err     error
 	oldEtag string
@@ -427,5 +427,5 @@ func storedBody(body, final []byte, orphan bool) (*catalog.Entity, error) {
 }
 
 func toDoc(j *stitchJob) postings.Doc {
-	return postings.Doc{ID: uint32(j.id), Ref: j.ref, Tokens: j.tokens, Orig: j.orig}
+	return postings.Doc{ID: uint32(j.id), Ref: j.ref, Flat: j.tokens, Orig: j.orig}
 }

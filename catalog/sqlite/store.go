@@ -321,8 +321,8 @@ func (s *Store) rebuildIndex(ctx context.Context, ix *postings.Index) (int, erro
 		for batch := range chunks {
 			docs := make([]postings.Doc, len(batch))
 			parallel.Do(len(batch), func(i int) {
-				ts, orig := catalog.TokensWithOriginals(batch[i].final)
-				docs[i] = postings.Doc{ID: batch[i].id, Ref: batch[i].ref, Tokens: ts, Orig: orig}
+				ts, orig := catalog.FlatTokensWithOriginals(batch[i].final)
+				docs[i] = postings.Doc{ID: batch[i].id, Ref: batch[i].ref, Flat: ts, Orig: orig}
 			})
 			tokenised <- docs
 		}

@@ -148,8 +148,10 @@ func (ix *Index) RUnlock() { ix.mu.RUnlock() }
 
 // Doc is one entity to (re)index.
 type Doc struct {
-	ID     uint32
-	Ref    string
+	ID   uint32
+	Ref  string
+	Flat catalog.FlatTokens // or Tokens, when Flat is nil
+	// Tokens are the doc's tokens as a set, for callers that have them so.
 	Tokens catalog.TokenSet
 	Orig   catalog.Originals
 }
@@ -171,20 +173,34 @@ func (ix *Index) Stage(docs []Doc) []Staged {
 	out := make([]Staged, len(docs))
 	for i := range docs {
 		d := &docs[i]
-		st := Staged{ID: d.ID, Ref: d.Ref, postings: make([]uint32, 0, len(d.Tokens)+4)}
-		for key, vs := range d.Tokens {
+		toks := d.Flat
+		if toks == nil {
+			toks = catalog.Flatten(d.Tokens)
+		}
+		st := Staged{ID: d.ID, Ref: d.Ref, postings: make([]uint32, 0, len(toks))}
+		// toks is sorted by key: each key's values (or its key-only token)
+		// are one run.
+		for len(toks) > 0 {
+			n := 1
+			for n < len(toks) && toks[n].Key == toks[0].Key {
+				n++
+			}
+			run := toks[:n]
+			toks = toks[n:]
+			key := run[0].Key
 			k := ix.keys[key]
 			if k == nil {
 				k = ix.newKey(key)
 			}
-			if len(vs) == 0 {
+			if run[0].KeyOnly {
 				if k.keyOnly == 0 {
 					k.keyOnly = ix.newValue(k, "", "")
 				}
 				st.postings = append(st.postings, k.keyOnly)
 				continue
 			}
-			for j, s := range vs {
+			for j, t := range run {
+				s := t.Value
 				vid := ix.lookup(k, s)
 				if vid == 0 {
 					orig := s
@@ -196,7 +212,7 @@ func (ix *Index) Stage(docs []Doc) []Staged {
 					ix.noteAdd(k, vid)
 				}
 				st.postings = append(st.postings, vid)
-				if j == 0 && len(vs) > 1 {
+				if j == 0 && len(run) > 1 {
 					st.multi = append(st.multi, vid)
 				}
 			}
