@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -171,5 +172,27 @@ func TestFlatTokens(t *testing.T) {
 	ts := TokensJSON(b)
 	if fmt.Sprint(ft.Set()) != fmt.Sprint(ts) || fmt.Sprint(Flatten(ts)) != fmt.Sprint(ft) {
 		t.Fatalf("conversions differ:\n%v\n%v", ft.Set(), ts)
+	}
+}
+
+// toLower agrees with strings.ToLower on every byte at every position of
+// strings around the word size.
+func TestToLower(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte("abcdefghijklmnopqrstuvwxyz"[:n])
+				b[pos] = byte(c)
+				s := string(b)
+				if got, want := toLower(s), strings.ToLower(s); got != want {
+					t.Fatalf("toLower(%q) = %q, want %q", s, got, want)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"", "metadata.annotations.backstage.io/managed-by-location", "Component:Default/X", "ÄÖÜ straße", "spec.dependsOn"} {
+		if got, want := toLower(s), strings.ToLower(s); got != want {
+			t.Fatalf("toLower(%q) = %q, want %q", s, got, want)
+		}
 	}
 }

@@ -116,7 +116,12 @@ func spliceFinal(in StitchInput, e *Entity) ([]byte, bool, error) {
 	if !bytes.HasPrefix(body, prefix) {
 		return nil, false, nil
 	}
-	out := make([]byte, 0, len(body)+len(e.Metadata.UID)+len(e.Metadata.Etag)+64*len(e.Relations)+32)
+	n := len(body) + len(e.Metadata.UID) + len(e.Metadata.Etag) + 64
+	for _, r := range e.Relations {
+		// {"type":T,"targetRef":R,"target":{"kind":…,"namespace":…,"name":…}}
+		n += 72 + len(r.Type) + 2*len(r.TargetRef)
+	}
+	out := make([]byte, 0, n)
 	out = append(out, body[:len(prefix)]...)
 	out = appendJSONString(append(out, `"uid":`...), e.Metadata.UID)
 	out = appendJSONString(append(out, `,"etag":`...), e.Metadata.Etag)

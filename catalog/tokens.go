@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // TokenSet is an entity flattened for filtering: lower-cased dotted key → the
@@ -261,7 +262,7 @@ func (f *flattener) addKey(key string) {
 	if len(key) > MaxTokenLength {
 		return
 	}
-	key = strings.ToLower(key)
+	key = toLower(key)
 	if f.isFlat {
 		f.flat = append(f.flat, Token{Key: key, KeyOnly: true})
 		return
@@ -275,12 +276,12 @@ func (f *flattener) add(key, value string) {
 	if len(key) > MaxTokenLength {
 		return
 	}
-	key = strings.ToLower(key)
+	key = toLower(key)
 	if len(value) > MaxTokenLength {
 		f.addKey(key)
 		return
 	}
-	lv := strings.ToLower(value)
+	lv := toLower(value)
 	if f.isFlat {
 		f.flat = append(f.flat, Token{Key: key, Value: lv})
 	} else if vs := f.ts[key]; len(vs) > 0 {
@@ -406,4 +407,29 @@ func (f *flattener) walkGo(path string, v any) {
 			f.walk(path, norm)
 		}
 	}
+}
+
+// toLower is strings.ToLower, with a faster test for the common case of a
+// key or value already in lower-case ASCII (returned as is): eight bytes
+// at a time instead of one. Tokenising lower-cases every key and value.
+func toLower(s string) string {
+	const ones = 0x0101010101010101
+	i := 0
+	if len(s) >= 8 {
+		p := unsafe.Pointer(unsafe.StringData(s))
+		for ; i+8 <= len(s); i += 8 {
+			w := *(*uint64)(unsafe.Add(p, i)) // byte order does not matter: every byte is tested alike
+			// A byte with its high bit set is not ASCII; b+0x3f has it set
+			// from 'A' up, b+0x25 from 'Z'+1 up (no carries below 0x80).
+			if w&(0x80*ones) != 0 || (w+0x3f*ones)&^(w+0x25*ones)&(0x80*ones) != 0 {
+				return strings.ToLower(s)
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/portico-dev/portico/catalog"
 	"github.com/portico-dev/portico/catalog/internal/parallel"
@@ -343,12 +344,12 @@ func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) err
 		}
 		if w.Prev != nil {
 			if _, err := ap.updEnt.ExecContext(ap.ctx, w.UID, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
-				j.bodyColumn(), string(j.final), j.etag, w.Errors, ap.now, w.Prev.ID); err != nil {
+				j.bodyColumn(), textOf(j.final), j.etag, w.Errors, ap.now, w.Prev.ID); err != nil {
 				return fmt.Errorf("update %s: %w", w.Ref, err)
 			}
 		} else {
 			if _, err := ap.insEnt.ExecContext(ap.ctx, j.id, w.UID, w.Ref, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
-				j.bodyColumn(), string(j.final), j.etag, w.Errors, ap.now); err != nil {
+				j.bodyColumn(), textOf(j.final), j.etag, w.Errors, ap.now); err != nil {
 				return fmt.Errorf("insert %s: %w", w.Ref, err)
 			}
 			ap.inserted = append(ap.inserted, w.Ref)
@@ -357,6 +358,17 @@ func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) err
 		jobs[i] = nil // its tokens live on in the staged doc only
 	}
 	return nil
+}
+
+// textOf is b as a string without copying it: the driver copies a bound
+// string into SQLite's memory anyway, and binding b as []byte would store
+// a BLOB, which SQLite's JSON functions read as JSONB. b must not change
+// while the string is in use.
+func textOf(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // outboxBatch is how many refs one outbox DELETE and INSERT take.
@@ -474,7 +486,7 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			if j.orphan {
 				orphan = 1
 			}
-			if _, err := ap.updFinal.ExecContext(ap.ctx, string(j.final), j.etag, catalog.EncodeErrors(j.errs), orphan, p.locs[i], ap.now, j.id); err != nil {
+			if _, err := ap.updFinal.ExecContext(ap.ctx, textOf(j.final), j.etag, catalog.EncodeErrors(j.errs), orphan, p.locs[i], ap.now, j.id); err != nil {
 				return fmt.Errorf("re-stitch %s: %w", j.ref, err)
 			}
 			ap.rowWrites++

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -280,7 +281,7 @@ func (s *Store) rebuildIndex(ctx context.Context, ix *postings.Index) (int, erro
 	type raw struct {
 		id    uint32
 		ref   string
-		final []byte
+		final string // scanned as a string: as []byte database/sql copies it once more
 	}
 	const chunk = 4096
 	chunks := make(chan []raw, 2)
@@ -321,7 +322,7 @@ func (s *Store) rebuildIndex(ctx context.Context, ix *postings.Index) (int, erro
 		for batch := range chunks {
 			docs := make([]postings.Doc, len(batch))
 			parallel.Do(len(batch), func(i int) {
-				ts, orig := catalog.FlatTokensWithOriginals(batch[i].final)
+				ts, orig := catalog.FlatTokensWithOriginals(bytesOf(batch[i].final))
 				docs[i] = postings.Doc{ID: batch[i].id, Ref: batch[i].ref, Flat: ts, Orig: orig}
 			})
 			tokenised <- docs
@@ -342,3 +343,6 @@ func (s *Store) rebuildIndex(ctx context.Context, ix *postings.Index) (int, erro
 }
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
+
+// bytesOf is s as a byte slice without copying it; it must not be written.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
