@@ -30,6 +30,11 @@ type fastDecoder struct {
 	lines    []fastLine
 	pos      int
 	maxDepth int
+	// raw is every line of the chunk, blank and comment lines included,
+	// without its line break; finalBreak says whether the last one had one.
+	// Literal block scalars are read from them.
+	raw        [][]byte
+	finalBreak bool
 }
 
 // fastDecode decodes a one-document chunk, or reports ok false. line is the
@@ -38,7 +43,8 @@ func fastDecode(data []byte, maxDepth int) (v map[string]any, line int, ok bool)
 	if !fastPrintable(data) {
 		return nil, 0, false
 	}
-	d := fastDecoder{maxDepth: maxDepth, lines: make([]fastLine, 0, 48)}
+	d := fastDecoder{maxDepth: maxDepth, lines: make([]fastLine, 0, 48), raw: make([][]byte, 0, 64)}
+	d.finalBreak = len(data) > 0 && data[len(data)-1] == '\n'
 	n := 0
 	for len(data) > 0 {
 		n++
@@ -48,6 +54,7 @@ func fastDecode(data []byte, maxDepth int) (v map[string]any, line int, ok bool)
 		} else {
 			l, data = data, nil
 		}
+		d.raw = append(d.raw, bytes.TrimSuffix(l, []byte{'\r'}))
 		l = bytes.TrimRight(l, " \r")
 		ind := 0
 		for ind < len(l) && l[ind] == ' ' {
@@ -129,6 +136,10 @@ func (d *fastDecoder) mapping(ind, depth int) (map[string]any, bool) {
 			if v, ok = d.afterEmpty(ind, true, depth); !ok {
 				return nil, false
 			}
+		} else if rest == "|" || rest == "|-" || rest == "|+" {
+			if v, ok = d.literal(ind, l.line, rest[1:]); !ok {
+				return nil, false
+			}
 		} else {
 			if v, ok = fastScalar(rest); !ok {
 				return nil, false
@@ -140,6 +151,71 @@ func (d *fastDecoder) mapping(ind, depth int) (map[string]any, bool) {
 		out[key] = v
 	}
 	return out, true
+}
+
+// literal reads the literal block scalar ("|", "|-" or "|+", chomping
+// given) of the key at indentation ind on line keyLine: API definitions
+// are written so. Its indentation is that of its first non-blank line;
+// blank lines inside it are empty lines, its lines lose that indentation
+// and keep everything else, trailing spaces included. Left to yaml.v3:
+// an empty scalar, indentation indicators, a whitespace-only line with more
+// spaces than the content's indentation, a scalar that ends the chunk
+// without a line break or, kept ("|+"), with its trailing lines, and a line
+// less indented than the content but more than the key (an error).
+func (d *fastDecoder) literal(ind, keyLine int, chomp string) (string, bool) {
+	contentInd, end, stop := -1, keyLine, len(d.raw) // raw indexes: end is one past the last content line
+	for i := keyLine; i < len(d.raw); i++ {
+		r := d.raw[i]
+		sp := 0
+		for sp < len(r) && r[sp] == ' ' {
+			sp++
+		}
+		if sp == len(r) { // a blank line
+			if contentInd >= 0 && sp > contentInd || contentInd < 0 && sp > ind {
+				return "", false
+			}
+			continue
+		}
+		if contentInd < 0 {
+			if sp <= ind {
+				stop = i
+				break
+			}
+			contentInd = sp
+		} else if sp < contentInd {
+			if sp > ind {
+				return "", false
+			}
+			stop = i
+			break
+		}
+		end = i + 1
+	}
+	if contentInd < 0 || end == len(d.raw) && !d.finalBreak || chomp == "+" && stop == len(d.raw) {
+		return "", false // the last: yaml.v3 keeps fewer trailing breaks at the end of a stream
+	}
+	var b strings.Builder
+	for i := keyLine; i < end; i++ {
+		if r := d.raw[i]; len(r) > contentInd {
+			b.Write(r[contentInd:])
+		}
+		if i < end-1 {
+			b.WriteByte('\n')
+		}
+	}
+	switch chomp {
+	case "":
+		b.WriteByte('\n')
+	case "+":
+		b.WriteByte('\n')
+		for i := end; i < stop; i++ { // the blank lines after it
+			b.WriteByte('\n')
+		}
+	}
+	for d.pos < len(d.lines) && d.lines[d.pos].line <= end {
+		d.pos++ // its lines were read as lines of the block
+	}
+	return b.String(), true
 }
 
 func (d *fastDecoder) sequence(ind, depth int) ([]any, bool) {
