@@ -41,6 +41,9 @@ func (e *PlaceholderError) Unwrap() error { return e.Err }
 // the failures come back joined, each a *PlaceholderError naming the field
 // path and the target.
 func ResolvePlaceholders(ctx context.Context, v map[string]any, base string, r SourceReader) (map[string]any, error) {
+	if !hasPlaceholder(v) {
+		return v, nil // nearly every document: no walk that builds a path per field
+	}
 	p := placeholders{ctx: ctx, base: base, r: r}
 	out := p.walk(v, "")
 	m, _ := out.(map[string]any)
@@ -59,6 +62,32 @@ func joinPath(path, seg string) string {
 		return seg
 	}
 	return path + "." + seg
+}
+
+// hasPlaceholder reports whether v holds a substitution walk would resolve.
+func hasPlaceholder(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 1 {
+			for k, val := range x {
+				if _, isStr := val.(string); isStr && (k == "$text" || k == "$json" || k == "$yaml") {
+					return true
+				}
+			}
+		}
+		for _, val := range x {
+			if hasPlaceholder(val) {
+				return true
+			}
+		}
+	case []any:
+		for _, val := range x {
+			if hasPlaceholder(val) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (p *placeholders) walk(v any, path string) any {
