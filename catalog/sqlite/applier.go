@@ -268,11 +268,11 @@ func (ap *applier) writeDeferred() error {
 // readyToStitch gives j the incoming rows and errors of w's entity; w counts
 // as stitched with every row written so far, so its mark goes.
 func (ap *applier) readyToStitch(j *stitchJob, w *catalog.EntityWrite) error {
-	var err error
-	if j.rels, err = ap.towards(j.own, w.Ref); err != nil {
-		return err
-	}
+	// An entity's own rows are in hand when it is written; the rows others
+	// originated towards it come from the store's links.
+	j.rels = ap.s.in.towards(j.own, w.Ref)
 	j.own = nil
+	var err error
 	if j.errs, err = catalog.DecodeErrors(w.Errors); err != nil {
 		return err
 	}

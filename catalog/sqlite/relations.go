@@ -164,14 +164,7 @@ func (ap *applier) incoming(id int64, ref string) ([]catalog.RelationRow, error)
 	if err != nil {
 		return nil, fmt.Errorf("relations of %s: %w", ref, err)
 	}
-	return ap.towards(out, ref)
-}
-
-// towards appends to dst the stored rows others originated whose source is
-// ref (an entity's own rows are in hand when it is written: see
-// readyToStitch).
-func (ap *applier) towards(dst []catalog.RelationRow, ref string) ([]catalog.RelationRow, error) {
-	return ap.s.in.towards(dst, ref), nil
+	return ap.s.in.towards(out, ref), nil
 }
 
 // storedRelation is one row to insert: an originator's id and ref and a
