@@ -14,20 +14,18 @@ import (
 // limited to printable characters by validation) and so cannot be confused.
 const sep = "\x1f"
 
-// tokenArray flattens a token set into the stored array form.
-func tokenArray(ts catalog.TokenSet) []string {
-	n := 0
-	for _, vs := range ts {
-		n += 1 + len(vs)
-	}
-	out := make([]string, 0, n)
-	for k, vs := range ts {
-		if strings.Contains(k, sep) {
+// tokenArray is the stored array form of an entity's tokens.
+func tokenArray(ts catalog.FlatTokens) []string {
+	out := make([]string, 0, len(ts)+len(ts)/2)
+	for i, t := range ts {
+		if strings.Contains(t.Key, sep) {
 			continue // unfilterable by construction; never let it masquerade as key+value
 		}
-		out = append(out, k)
-		for _, v := range vs {
-			out = append(out, k+sep+v)
+		if i == 0 || ts[i-1].Key != t.Key { // the key once, before its values
+			out = append(out, t.Key)
+		}
+		if !t.KeyOnly {
+			out = append(out, t.Key+sep+t.Value)
 		}
 	}
 	return out

@@ -31,7 +31,7 @@ type entityRow struct {
 	tokens    []string
 	originals map[string]string
 	// ts and orig are the final JSON's tokens, for the index (stager).
-	ts   catalog.TokenSet
+	ts   catalog.FlatTokens
 	orig catalog.Originals
 }
 
@@ -63,7 +63,7 @@ func (r *entityRow) stitch(rels []catalog.RelationRow) error {
 		return err
 	}
 	r.final = final
-	ts, orig := catalog.TokensWithOriginals(final)
+	ts, orig := catalog.FlatTokensWithOriginals(final)
 	r.ts, r.orig = ts, orig
 	r.tokens = tokenArray(ts)
 	r.originals = nil
