@@ -189,7 +189,7 @@ func NewPlanner(in PlanInput) (*Planner, error) {
 // again in a later part is a conflict exactly as within one part.
 func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
 	a := &pl.in.Apply
-	var writes []EntityWrite
+	writes := make([]EntityWrite, 0, len(part))
 	for i := range part {
 		pr := &part[i]
 		if pr.Entity == nil {

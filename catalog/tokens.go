@@ -160,7 +160,7 @@ func TokensWithOriginals(b []byte) (TokenSet, Originals) {
 
 // FlatTokensWithOriginals is TokensWithOriginals as FlatTokens.
 func FlatTokensWithOriginals(b []byte) (FlatTokens, Originals) {
-	f := flattener{isFlat: true, wantOrig: true}
+	f := flattener{flat: make(FlatTokens, 0, 32), isFlat: true, wantOrig: true}
 	f.run(b)
 	return sortTokens(f.flat), sortOriginals(f.orig)
 }

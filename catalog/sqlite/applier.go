@@ -131,7 +131,11 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 		return nil
 	}
 	jobs := make([]*stitchJob, len(full))
-	var rels []storedRelation
+	nrels := 0
+	for _, w := range full {
+		nrels += len(w.Relations)/2 + 1 // most rows pair up with their reverse
+	}
+	rels := make([]storedRelation, 0, nrels)
 	for i, w := range full {
 		j := &stitchJob{ref: w.Ref, entity: w.Processed.Entity, uid: w.UID, body: w.Processed.Body}
 		if w.Prev != nil {
