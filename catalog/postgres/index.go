@@ -243,7 +243,7 @@ func loadDocs(ctx context.Context, tx pgx.Tx, ix *postings.Index, deletes []uint
 					return
 				}
 				ts, orig := catalog.FlatTokensWithOriginals([]byte(r.final))
-				out[i] = postings.Doc{ID: uint32(r.id), Ref: r.ref, Flat: ts, Orig: orig}
+				out[i] = postings.Doc{ID: uint32(r.id), Ref: r.ref, Tokens: ts, Orig: orig}
 			})
 			if bad == nil {
 				docs <- out

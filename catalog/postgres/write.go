@@ -143,7 +143,7 @@ func newStitchSource(ctx context.Context, rows []*entityRow, rels map[string][]c
 						s.fail(fmt.Errorf("entity %s: id %d is beyond the index's 32-bit ids", r.ref, r.id))
 						return
 					}
-					if docs = append(docs, postings.Doc{ID: uint32(r.id), Ref: r.ref, Flat: r.ts, Orig: r.orig}); len(docs) == stageBatch {
+					if docs = append(docs, postings.Doc{ID: uint32(r.id), Ref: r.ref, Tokens: r.ts, Orig: r.orig}); len(docs) == stageBatch {
 						st.stage(docs)
 						docs = nil
 					}

@@ -427,5 +427,5 @@ func storedBody(body, final []byte, orphan bool) (*catalog.Entity, error) {
 }
 
 func toDoc(j *stitchJob) postings.Doc {
-	return postings.Doc{ID: uint32(j.id), Ref: j.ref, Flat: j.tokens, Orig: j.orig}
+	return postings.Doc{ID: uint32(j.id), Ref: j.ref, Tokens: j.tokens, Orig: j.orig}
 }

@@ -323,7 +323,7 @@ func (s *Store) rebuildIndex(ctx context.Context, ix *postings.Index) (int, erro
 			docs := make([]postings.Doc, len(batch))
 			parallel.Do(len(batch), func(i int) {
 				ts, orig := catalog.FlatTokensWithOriginals(bytesOf(batch[i].final))
-				docs[i] = postings.Doc{ID: batch[i].id, Ref: batch[i].ref, Flat: ts, Orig: orig}
+				docs[i] = postings.Doc{ID: batch[i].id, Ref: batch[i].ref, Tokens: ts, Orig: orig}
 			})
 			tokenised <- docs
 		}

@@ -30,7 +30,7 @@ func TestFacetPaths(t *testing.T) {
 		owners[id], kinds[id] = o, k
 		lo := []string{lower(o)}
 		return Doc{ID: id, Ref: fmt.Sprintf("%s:default/e%d", k, id),
-			Tokens: catalog.TokenSet{"kind": {k}, "spec.owner": lo},
+			Tokens: catalog.Flatten(catalog.TokenSet{"kind": {k}, "spec.owner": lo}),
 			Orig:   catalog.Originals{{Key: "spec.owner", Value: lo[0], Orig: o}}}
 	}
 	var docs []Doc
@@ -118,7 +118,7 @@ func TestFacetsCache(t *testing.T) {
 	ix := New()
 	doc := func(id uint32, kind, owner string) Doc {
 		return Doc{ID: id, Ref: fmt.Sprintf("%s:default/e%d", kind, id),
-			Tokens: catalog.TokenSet{"kind": {kind}, "spec.owner": {owner}}}
+			Tokens: catalog.Flatten(catalog.TokenSet{"kind": {kind}, "spec.owner": {owner}})}
 	}
 	ix.Apply([]Doc{doc(1, "component", "a"), doc(2, "component", "b"), doc(3, "api", "a")}, nil)
 	ask := func(f catalog.Filter) string {
@@ -157,7 +157,7 @@ func TestFacetsAppendsDoNotShare(t *testing.T) {
 	var docs []Doc
 	for i, kind := range []string{"api", "group", "group", "user", "user", "user"} {
 		docs = append(docs, Doc{ID: uint32(i + 1), Ref: fmt.Sprintf("%s:default/e%d", kind, i),
-			Tokens: catalog.TokenSet{"kind": {kind}, "spec.owner": {"team"}}})
+			Tokens: catalog.Flatten(catalog.TokenSet{"kind": {kind}, "spec.owner": {"team"}})})
 	}
 	ix.Apply(docs, nil)
 	f := catalog.Eq("spec.owner", "team")
@@ -180,13 +180,13 @@ func TestFacetsAppendsDoNotShare(t *testing.T) {
 // something starts a new one.
 func TestEmptyCommitKeepsCaches(t *testing.T) {
 	ix := New()
-	ix.Apply([]Doc{{ID: 1, Ref: "component:default/a", Tokens: catalog.TokenSet{"kind": {"component"}}}}, nil)
+	ix.Apply([]Doc{{ID: 1, Ref: "component:default/a", Tokens: catalog.Flatten(catalog.TokenSet{"kind": {"component"}})}}, nil)
 	gen := ix.gen
 	ix.Commit(nil, nil)
 	if ix.gen != gen {
 		t.Fatalf("an empty commit moved the generation %d -> %d", gen, ix.gen)
 	}
-	ix.Apply([]Doc{{ID: 2, Ref: "api:default/b", Tokens: catalog.TokenSet{"kind": {"api"}}}}, nil)
+	ix.Apply([]Doc{{ID: 2, Ref: "api:default/b", Tokens: catalog.Flatten(catalog.TokenSet{"kind": {"api"}})}}, nil)
 	if ix.gen == gen {
 		t.Fatal("a commit with a new entity kept the generation")
 	}
@@ -222,7 +222,7 @@ func TestColumnFollowsCommits(t *testing.T) {
 			sort.Slice(orig, func(i, j int) bool { return orig[i].Value < orig[j].Value })
 			ts["spec.owner"] = lo
 		}
-		return Doc{ID: id, Ref: fmt.Sprintf("component:default/e%d", id), Tokens: ts, Orig: orig}
+		return Doc{ID: id, Ref: fmt.Sprintf("component:default/e%d", id), Tokens: catalog.Flatten(ts), Orig: orig}
 	}
 	owner := func() []string {
 		switch r := rng.Intn(10); {

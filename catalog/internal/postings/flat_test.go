@@ -115,7 +115,7 @@ func TestIndexMatchesModel(t *testing.T) {
 				}
 			}
 			model[id] = d
-			puts = append(puts, Doc{ID: id, Ref: d.ref, Tokens: ts, Orig: orig})
+			puts = append(puts, Doc{ID: id, Ref: d.ref, Tokens: catalog.Flatten(ts), Orig: orig})
 		}
 		ix.Apply(puts, dels)
 		if ix.strs.dead > ix.strs.live || ix.posts.dead > ix.posts.live {

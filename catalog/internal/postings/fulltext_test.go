@@ -29,7 +29,7 @@ func TestFullTextMatchesContains(t *testing.T) {
 				}
 			}
 			docs[id] = ts
-			puts = append(puts, Doc{ID: id, Ref: fmt.Sprintf("component:default/e%d", id), Tokens: ts})
+			puts = append(puts, Doc{ID: id, Ref: fmt.Sprintf("component:default/e%d", id), Tokens: catalog.Flatten(ts)})
 		}
 		ix.Apply(puts, nil)
 	}
@@ -81,11 +81,11 @@ func BenchmarkFullText100k(b *testing.B) {
 	ix := New()
 	var puts []Doc
 	for i := 1; i <= 100_000; i++ {
-		puts = append(puts, Doc{ID: uint32(i), Ref: fmt.Sprintf("component:default/c%d", i), Tokens: catalog.TokenSet{
+		puts = append(puts, Doc{ID: uint32(i), Ref: fmt.Sprintf("component:default/c%d", i), Tokens: catalog.Flatten(catalog.TokenSet{
 			"metadata.name":        {fmt.Sprintf("%s-%d", strings.ReplaceAll(phrase(2), " ", "-"), i)},
 			"metadata.title":       {phrase(3)},
 			"metadata.description": {phrase(9) + fmt.Sprintf(" (%d)", i)},
-		}})
+		})})
 	}
 	ix.Apply(puts, nil)
 	keys := []string{"metadata.name", "metadata.title", "metadata.description"}

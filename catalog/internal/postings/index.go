@@ -148,11 +148,9 @@ func (ix *Index) RUnlock() { ix.mu.RUnlock() }
 
 // Doc is one entity to (re)index.
 type Doc struct {
-	ID   uint32
-	Ref  string
-	Flat catalog.FlatTokens // or Tokens, when Flat is nil
-	// Tokens are the doc's tokens as a set, for callers that have them so.
-	Tokens catalog.TokenSet
+	ID     uint32
+	Ref    string
+	Tokens catalog.FlatTokens
 	Orig   catalog.Originals
 }
 
@@ -173,10 +171,7 @@ func (ix *Index) Stage(docs []Doc) []Staged {
 	out := make([]Staged, len(docs))
 	for i := range docs {
 		d := &docs[i]
-		toks := d.Flat
-		if toks == nil {
-			toks = catalog.Flatten(d.Tokens)
-		}
+		toks := d.Tokens
 		st := Staged{ID: d.ID, Ref: d.Ref, postings: make([]uint32, 0, len(toks))}
 		// toks is sorted by key: each key's values (or its key-only token)
 		// are one run.

@@ -60,7 +60,7 @@ func testCursorsAtAnyPosition(t *testing.T) {
 			ts["k"] = d.vals
 		}
 		docs = append(docs, d)
-		puts = append(puts, Doc{ID: uint32(i + 1), Ref: d.ref, Tokens: ts})
+		puts = append(puts, Doc{ID: uint32(i + 1), Ref: d.ref, Tokens: catalog.Flatten(ts)})
 	}
 	ix.Apply(puts, nil)
 	match := ix.Filter(catalog.Filter{})
@@ -136,8 +136,8 @@ func indexOf(docs []tdoc, ref string) int {
 
 func TestAbortDropsStagedValues(t *testing.T) {
 	ix := New()
-	ix.Apply([]Doc{{ID: 1, Ref: "a", Tokens: catalog.TokenSet{"kind": {"component"}}}}, nil)
-	st := ix.Stage([]Doc{{ID: 2, Ref: "b", Tokens: catalog.TokenSet{"kind": {"api"}, "spec.new": {"x"}}}})
+	ix.Apply([]Doc{{ID: 1, Ref: "a", Tokens: catalog.Flatten(catalog.TokenSet{"kind": {"component"}})}}, nil)
+	st := ix.Stage([]Doc{{ID: 2, Ref: "b", Tokens: catalog.Flatten(catalog.TokenSet{"kind": {"api"}, "spec.new": {"x"}})}})
 	ix.Abort(st)
 	ix.RLock()
 	defer ix.RUnlock()
@@ -158,10 +158,10 @@ func TestAbortDropsStagedValues(t *testing.T) {
 func TestUpdateKeepsOriginalsAndCounts(t *testing.T) {
 	ix := New()
 	ix.Apply([]Doc{
-		{ID: 1, Ref: "a", Tokens: catalog.TokenSet{"spec.type": {"service"}}, Orig: catalog.Originals{{Key: "spec.type", Value: "service", Orig: "Service"}}},
-		{ID: 2, Ref: "b", Tokens: catalog.TokenSet{"spec.type": {"service"}}},
+		{ID: 1, Ref: "a", Tokens: catalog.Flatten(catalog.TokenSet{"spec.type": {"service"}}), Orig: catalog.Originals{{Key: "spec.type", Value: "service", Orig: "Service"}}},
+		{ID: 2, Ref: "b", Tokens: catalog.Flatten(catalog.TokenSet{"spec.type": {"service"}})},
 	}, nil)
-	ix.Apply([]Doc{{ID: 1, Ref: "a", Tokens: catalog.TokenSet{"spec.type": {"website"}}}}, []uint32{})
+	ix.Apply([]Doc{{ID: 1, Ref: "a", Tokens: catalog.Flatten(catalog.TokenSet{"spec.type": {"website"}})}}, []uint32{})
 	ix.RLock()
 	f := ix.Facet(nil, "Spec.Type")
 	ix.RUnlock()
@@ -183,7 +183,7 @@ func TestUpdateKeepsOriginalsAndCounts(t *testing.T) {
 // the index is what rebuild returns (what the store holds), or empty.
 func TestCommitWith(t *testing.T) {
 	doc := func(id uint32, kind string) Doc {
-		return Doc{ID: id, Ref: fmt.Sprintf("%s:default/e%d", kind, id), Tokens: catalog.TokenSet{"kind": {kind}}}
+		return Doc{ID: id, Ref: fmt.Sprintf("%s:default/e%d", kind, id), Tokens: catalog.Flatten(catalog.TokenSet{"kind": {kind}})}
 	}
 	kinds := func(ix *Index) string {
 		ix.RLock()

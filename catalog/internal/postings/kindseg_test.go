@@ -44,7 +44,7 @@ func testRefWalkSkipsKinds(t *testing.T, liar bool) {
 		if d.typ != "" {
 			ts["spec.type"] = []string{d.typ}
 		}
-		puts = append(puts, Doc{ID: i, Ref: d.ref, Tokens: ts})
+		puts = append(puts, Doc{ID: i, Ref: d.ref, Tokens: catalog.Flatten(ts)})
 	}
 	ix := New()
 	ix.Apply(puts, nil)

@@ -15,7 +15,7 @@ func BenchmarkStage(b *testing.B) {
 	id := uint32(1)
 	for e := range gen.Organisation(50000, 5) {
 		ts, orig := catalog.TokensOfEntity(e)
-		docs = append(docs, Doc{ID: id, Ref: e.Ref().String(), Flat: ts, Orig: orig})
+		docs = append(docs, Doc{ID: id, Ref: e.Ref().String(), Tokens: ts, Orig: orig})
 		id++
 	}
 	b.ResetTimer()
