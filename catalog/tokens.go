@@ -146,35 +146,30 @@ func Tokens(e *Entity) TokenSet {
 
 // TokensJSON flattens an entity given as JSON. Invalid JSON gives an empty set.
 func TokensJSON(b []byte) TokenSet {
-	f := flattener{ts: TokenSet{}}
+	f := flattener{}
 	f.run(b)
-	return f.ts
+	return sortTokens(f.flat).Set()
 }
 
 // TokensWithOriginals is TokensJSON plus the original spelling of every value.
 func TokensWithOriginals(b []byte) (TokenSet, Originals) {
-	f := flattener{ts: TokenSet{}, wantOrig: true}
-	f.run(b)
-	return f.ts, sortOriginals(f.orig)
+	ft, orig := FlatTokensWithOriginals(b)
+	return ft.Set(), orig
 }
 
 // FlatTokensWithOriginals is TokensWithOriginals as FlatTokens.
 func FlatTokensWithOriginals(b []byte) (FlatTokens, Originals) {
-	f := flattener{flat: make(FlatTokens, 0, 32), isFlat: true, wantOrig: true}
+	f := flattener{flat: make(FlatTokens, 0, 32), wantOrig: true}
 	f.run(b)
 	return sortTokens(f.flat), sortOriginals(f.orig)
 }
 
+// flattener collects an entity's tokens unsorted, as Backstage's flattening
+// walks it (sortTokens orders and dedups them).
 type flattener struct {
-	ts       TokenSet
-	flat     FlatTokens // instead of ts, when tokenising flat
-	isFlat   bool
+	flat     FlatTokens
 	wantOrig bool
 	orig     Originals // unsorted until the end
-	// vals backs the first value of each key (most keys have one), so a
-	// key's value does not cost its own allocation; each key's slice is
-	// capped at its length, so a second value copies it out.
-	vals []string
 }
 
 func (f *flattener) run(b []byte) {
@@ -218,12 +213,6 @@ func (f *flattener) run(b []byte) {
 			f.add("relations."+typ, target)
 		}
 	}
-	for k, vs := range f.ts {
-		if len(vs) > 1 {
-			sort.Strings(vs)
-			f.ts[k] = dedupSorted(vs)
-		}
-	}
 }
 
 func (f *flattener) walk(path string, v any) {
@@ -262,14 +251,7 @@ func (f *flattener) addKey(key string) {
 	if len(key) > MaxTokenLength {
 		return
 	}
-	key = toLower(key)
-	if f.isFlat {
-		f.flat = append(f.flat, Token{Key: key, KeyOnly: true})
-		return
-	}
-	if _, ok := f.ts[key]; !ok {
-		f.ts[key] = []string{}
-	}
+	f.flat = append(f.flat, Token{Key: toLower(key), KeyOnly: true})
 }
 
 func (f *flattener) add(key, value string) {
@@ -282,33 +264,12 @@ func (f *flattener) add(key, value string) {
 		return
 	}
 	lv := toLower(value)
-	if f.isFlat {
-		f.flat = append(f.flat, Token{Key: key, Value: lv})
-	} else if vs := f.ts[key]; len(vs) > 0 {
-		f.ts[key] = append(vs, lv)
-	} else {
-		if len(f.vals) == cap(f.vals) {
-			f.vals = make([]string, 0, 32)
-		}
-		f.vals = append(f.vals, lv)
-		n := len(f.vals)
-		f.ts[key] = f.vals[n-1 : n : n]
-	}
+	f.flat = append(f.flat, Token{Key: key, Value: lv})
 	// Most values are already lower case; only a differing spelling is kept
-	// (readers fall back to the lower-cased value), which saves a map per key.
+	// (readers fall back to the lower-cased value).
 	if f.wantOrig && lv != value {
 		f.orig = append(f.orig, Original{key, lv, value})
 	}
-}
-
-func dedupSorted(vs []string) []string {
-	out := vs[:1]
-	for _, v := range vs[1:] {
-		if v != out[len(out)-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // TokensOfEntity is TokensWithOriginals(json.Marshal(e)) computed from the
@@ -324,7 +285,7 @@ func TokensOfEntity(e *Entity) (FlatTokens, Originals) {
 			n += 2 * len(items) // each string item is a key of its own too (walk)
 		}
 	}
-	f := flattener{flat: make(FlatTokens, 0, n), isFlat: true, wantOrig: true}
+	f := flattener{flat: make(FlatTokens, 0, n), wantOrig: true}
 	f.add("apiversion", e.APIVersion)
 	f.add("kind", e.Kind)
 	if m.Title != "" {
