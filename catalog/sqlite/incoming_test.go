@@ -53,6 +53,19 @@ func urlLocation(t *testing.T, s *Store, target string) string {
 	return l.ID
 }
 
+// reopen closes s and opens the store in dir again, as a restart does.
+func reopen(t *testing.T, s *Store, dir string) *Store {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func testComponent(name, owner string, dependsOn ...any) *catalog.Entity {
 	spec := map[string]any{"type": "service", "lifecycle": "production", "owner": owner}
 	if len(dependsOn) > 0 {
@@ -84,13 +97,7 @@ func TestIncomingRowsFromEarlierApplies(t *testing.T) {
 		}
 	}
 	apply(s, "https://example.com/first.yaml", testComponent("a", "team", "component:b"))
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = reopen(t, s, dir)
 	defer s.Close()
 	// b and the group arrive after a restart, each from its own location.
 	apply(s, "https://example.com/second.yaml", testComponent("b", "team"),

@@ -157,14 +157,8 @@ func TestRelationPairsMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
 
-	s, err = Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = reopen(t, s, dir)
 	defer s.Close()
 	var n int
 	if err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'relations'").Scan(&n); err != nil || n != 0 {
