@@ -64,16 +64,27 @@ func joinPath(path, seg string) string {
 	return path + "." + seg
 }
 
+// placeholderOf reports whether m is a substitution, {"$text"|"$json"|
+// "$yaml": ref}, and which.
+func placeholderOf(m map[string]any) (kind, ref string, ok bool) {
+	if len(m) != 1 {
+		return "", "", false
+	}
+	for k, v := range m {
+		s, isStr := v.(string)
+		if isStr && (k == "$text" || k == "$json" || k == "$yaml") {
+			return k, s, true
+		}
+	}
+	return "", "", false
+}
+
 // hasPlaceholder reports whether v holds a substitution walk would resolve.
 func hasPlaceholder(v any) bool {
 	switch x := v.(type) {
 	case map[string]any:
-		if len(x) == 1 {
-			for k, val := range x {
-				if _, isStr := val.(string); isStr && (k == "$text" || k == "$json" || k == "$yaml") {
-					return true
-				}
-			}
+		if _, _, ok := placeholderOf(x); ok {
+			return true
 		}
 		for _, val := range x {
 			if hasPlaceholder(val) {
@@ -93,13 +104,8 @@ func hasPlaceholder(v any) bool {
 func (p *placeholders) walk(v any, path string) any {
 	switch x := v.(type) {
 	case map[string]any:
-		if len(x) == 1 {
-			for k, val := range x {
-				s, isStr := val.(string)
-				if isStr && (k == "$text" || k == "$json" || k == "$yaml") {
-					return p.resolve(k, s, path, x)
-				}
-			}
+		if kind, ref, ok := placeholderOf(x); ok {
+			return p.resolve(kind, ref, path, x)
 		}
 		for k, val := range x {
 			x[k] = p.walk(val, joinPath(path, k))
