@@ -30,7 +30,10 @@ import (
 // default 100000) and stores from PORTICO_BENCH_STORES (default
 // "sqlite,postgres"); PORTICO_BENCH_READS=0 stops after the ingest and the
 // unchanged refresh (for profiling them). Run one store and size per process (make bench does) so
-// that peak RSS belongs to that case alone.
+// that peak RSS belongs to that case alone. For profiling: PORTICO_BENCH_INGESTPROFILE
+// (a CPU profile of the ingest alone), PORTICO_BENCH_HEAPPROFILE (the heap after the
+// ingest) and PORTICO_BENCH_MIDHEAP_S (the heap that many seconds into it, to
+// PORTICO_BENCH_HEAPPROFILE + ".mid").
 //
 // Figures are reported as benchmark metrics: ingest_ent/s, peak_rss_MiB,
 // db_MiB, and <query>_p50/_p95/_p99 in microseconds.
@@ -90,9 +93,25 @@ func benchCatalog(b *testing.B, kind string, n int) {
 		})
 		defer t.Stop()
 	}
+	// PORTICO_BENCH_INGESTPROFILE names a CPU profile of the ingest alone
+	// (-test.cpuprofile covers generating, ingesting and opening again).
+	profile := os.Getenv("PORTICO_BENCH_INGESTPROFILE")
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuSeconds()
 	rep, err := eng.ProcessLocation(ctx, loc)
+	if profile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		b.Fatal(err)
 	}

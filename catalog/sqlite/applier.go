@@ -34,9 +34,14 @@ type applier struct {
 	locationID string
 	now        int64
 	nextID     int64 // ids of new entities are assigned here, so their relation rows go first
+	firstNew   int64 // the first of them: rows from here on are inserted by this apply
 
 	rel                                                 relationStmts
 	insEnt, updEnt, delEnt, entByRef, updFinal, entByID *sql.Stmt
+	// updStitched and updStitchedNew write a re-stitch that changes nothing
+	// but the final JSON: errors, orphan and location stay, and a row this
+	// apply inserted has its updated_at already (fewer indexes to touch).
+	updStitched, updStitchedNew *sql.Stmt
 
 	pending   *stitchedPart   // stitched on other goroutines, written by the next writePart or finish
 	marked    map[string]bool // refs whose incoming rows changed since they were stitched
@@ -71,6 +76,8 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 		{&ap.delEnt, "DELETE FROM entities WHERE id = ?"},
 		{&ap.entByRef, "SELECT id, uid, body, final, errors, orphan, etag, location_id FROM entities WHERE ref = ?"},
 		{&ap.updFinal, "UPDATE entities SET final = ?, etag = ?, errors = ?, orphan = ?, location_id = ?, updated_at = ? WHERE id = ?"},
+		{&ap.updStitched, "UPDATE entities SET final = ?, etag = ?, updated_at = ? WHERE id = ?"},
+		{&ap.updStitchedNew, "UPDATE entities SET final = ?, etag = ? WHERE id = ?"},
 		{&ap.entByID, "SELECT " + storedCols + " FROM entities WHERE id = ?"},
 	} {
 		if err := prep(p.dst, p.q); err != nil {
@@ -87,6 +94,7 @@ func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*
 		return nil, fmt.Errorf("read last entity id: %w", err)
 	}
 	ap.nextID++
+	ap.firstNew = ap.nextID
 	return ap, nil
 }
 
@@ -99,7 +107,7 @@ func (ap *applier) close() {
 		ap.pending = nil
 	}
 	ap.rel.close()
-	for _, st := range []*sql.Stmt{ap.insEnt, ap.updEnt, ap.delEnt, ap.entByRef, ap.updFinal, ap.entByID} {
+	for _, st := range []*sql.Stmt{ap.insEnt, ap.updEnt, ap.delEnt, ap.entByRef, ap.updFinal, ap.entByID, ap.updStitched, ap.updStitchedNew} {
 		if st != nil {
 			st.Close()
 		}
@@ -284,6 +292,17 @@ func (ap *applier) readyToStitch(j *stitchJob, w *catalog.EntityWrite) error {
 	return nil
 }
 
+// override is what a re-stitch at the end of an apply changes besides the
+// relations: processing errors, the orphan mark, the location.
+type override struct {
+	errs     *string
+	orphan   *bool
+	location string
+}
+
+// none reports whether only the relation rows changed.
+func (o override) none() bool { return o.errs == nil && o.orphan == nil && o.location == "" }
+
 // stitchedPart is a part whose entities are being stitched.
 type stitchedPart struct {
 	full   []*catalog.EntityWrite
@@ -435,11 +454,6 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 	if err := ap.writeDeferred(); err != nil {
 		return err
 	}
-	type override struct {
-		errs     *string
-		orphan   *bool
-		location string
-	}
 	restitch := map[string]override{}
 	for p := range ap.marked {
 		if !deletedRefs[p] {
@@ -461,6 +475,18 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 		refs = append(refs, r)
 	}
 	sort.Strings(refs)
+	// What this apply staged, by entity id: a re-stitch that only patches
+	// the relations is staged from it (postings.Index.Restage). Nothing
+	// appended to ap.staged from here on is looked up (refs are distinct).
+	var staged []postings.Staged
+	var stagedAt map[uint32]int
+	if len(refs) > 0 {
+		staged = ap.staged
+		stagedAt = make(map[uint32]int, len(staged))
+		for i := range staged {
+			stagedAt[staged[i].ID] = i // the last staging of an id is its doc
+		}
+	}
 	// Each chunk is read here while the previous one is decoded, stitched
 	// and staged on the other cores; its rows are updated once that is done.
 	type restitched struct {
@@ -490,7 +516,16 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			if j.orphan {
 				orphan = 1
 			}
-			if _, err := ap.updFinal.ExecContext(ap.ctx, textOf(j.final), j.etag, catalog.EncodeErrors(j.errs), orphan, p.locs[i], ap.now, j.id); err != nil {
+			var err error
+			switch ov := p.extra[i]; {
+			case !ov.none():
+				_, err = ap.updFinal.ExecContext(ap.ctx, textOf(j.final), j.etag, catalog.EncodeErrors(j.errs), orphan, p.locs[i], ap.now, j.id)
+			case j.id >= ap.firstNew:
+				_, err = ap.updStitchedNew.ExecContext(ap.ctx, textOf(j.final), j.etag, j.id)
+			default:
+				_, err = ap.updStitched.ExecContext(ap.ctx, textOf(j.final), j.etag, ap.now, j.id)
+			}
+			if err != nil {
 				return fmt.Errorf("re-stitch %s: %w", j.ref, err)
 			}
 			ap.rowWrites++
@@ -509,6 +544,7 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 		type stored struct {
 			body, final []byte
 			orphan      bool
+			patch       bool // only the relation rows changed: patch final (catalog.RestitchFinal)
 		}
 		raws := make([]stored, 0, len(part)) // decoded with the stitching, off this goroutine
 		for _, r := range part {
@@ -544,13 +580,17 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			next.jobs = append(next.jobs, j)
 			next.extra = append(next.extra, ov)
 			next.locs = append(next.locs, loc)
-			raws = append(raws, stored{body, final, orphan != 0})
+			raws = append(raws, stored{body, final, orphan != 0, ov.none()})
 		}
 		go func() {
 			defer close(next.done)
 			jobs := next.jobs
 			parallel.Do(len(jobs), func(i int) {
 				j, raw := jobs[i], raws[i]
+				if raw.patch && j.restitch(raw.final) {
+					ap.s.patched.Add(1)
+					return
+				}
 				if j.entity, j.err = storedBody(raw.body, raw.final, raw.orphan); j.err != nil {
 					j.err = fmt.Errorf("load %s: %w", j.ref, j.err)
 					return
@@ -559,11 +599,25 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			})
 			var changed []*stitchJob // the index changes with the final JSON only
 			for _, j := range jobs {
-				if j.err == nil && j.etag != j.oldEtag {
-					changed = append(changed, j)
+				if j.err != nil || j.etag == j.oldEtag {
+					continue
 				}
+				if j.patched {
+					var prev *postings.Staged
+					if at, ok := stagedAt[uint32(j.id)]; ok {
+						prev = &staged[at]
+					}
+					if st, ok := ap.s.ix.Restage(uint32(j.id), j.ref, prev, catalog.IsStitchedKey, j.tokens, j.orig); ok {
+						next.staged = append(next.staged, st)
+						continue
+					}
+					// Not in the index (it cannot happen: every stored
+					// entity is, and so is every entity this apply wrote).
+					j.tokens, j.orig = catalog.FlatTokensWithOriginals(j.final)
+				}
+				changed = append(changed, j)
 			}
-			next.staged = ap.stage(changed)
+			next.staged = append(next.staged, ap.stage(changed)...)
 		}()
 		if err := update(); err != nil {
 			return err

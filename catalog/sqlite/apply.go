@@ -370,6 +370,7 @@ type stitchJob struct {
 	orig    catalog.Originals
 	err     error
 	oldEtag string
+	patched bool // final patched by restitch: tokens and orig are the stitched keys' only
 }
 
 func (j *stitchJob) run(withBody bool) {
@@ -383,6 +384,19 @@ func (j *stitchJob) run(withBody bool) {
 		body = j.body
 	}
 	j.final, j.etag, j.tokens, j.orig, j.err = catalog.StitchTokens(catalog.StitchInput{Entity: j.entity, Ref: j.ref, UID: j.uid, Relations: j.rels, Errors: j.errs, Orphan: j.orphan, Body: body})
+}
+
+// restitch patches final, the stored final JSON of an entity whose relation
+// rows alone changed, with j.rels: no decoding, stitching or tokenising of
+// the body. False if final is not shaped for it.
+func (j *stitchJob) restitch(final []byte) bool {
+	out, etag, rels, ok := catalog.RestitchFinal(final, j.oldEtag, j.ref, j.rels)
+	if !ok {
+		return false
+	}
+	j.final, j.etag, j.patched = out, etag, true
+	j.tokens, j.orig = catalog.StitchedTokens(etag, rels)
+	return true
 }
 
 // The body column holds an entity's body only when it cannot be derived

@@ -42,7 +42,10 @@ type Store struct {
 
 	wmu    sync.Mutex // serialises writes (and their index updates)
 	writes atomic.Int64
-	closed atomic.Bool
+	// patched counts re-stitches that patched the stored final JSON
+	// (catalog.RestitchFinal) instead of stitching the decoded body.
+	patched atomic.Int64
+	closed  atomic.Bool
 	// in finds the relation rows naming a ref as other_ref (incoming.go).
 	in *incoming
 

@@ -171,50 +171,106 @@ func (ix *Index) Stage(docs []Doc) []Staged {
 	out := make([]Staged, len(docs))
 	for i := range docs {
 		d := &docs[i]
-		toks := d.Tokens
-		st := Staged{ID: d.ID, Ref: d.Ref, postings: make([]uint32, 0, len(toks))}
-		// toks is sorted by key: each key's values (or its key-only token)
-		// are one run.
-		for len(toks) > 0 {
-			n := 1
-			for n < len(toks) && toks[n].Key == toks[0].Key {
-				n++
-			}
-			run := toks[:n]
-			toks = toks[n:]
-			key := run[0].Key
-			k := ix.keys[key]
-			if k == nil {
-				k = ix.newKey(key)
-			}
-			if run[0].KeyOnly {
-				if k.keyOnly == 0 {
-					k.keyOnly = ix.newValue(k, "", "")
-				}
-				st.postings = append(st.postings, k.keyOnly)
-				continue
-			}
-			for j, t := range run {
-				s := t.Value
-				vid := ix.lookup(k, s)
-				if vid == 0 {
-					orig := s
-					if o, ok := d.Orig.Get(key, s); ok {
-						orig = o
-					}
-					vid = ix.newValue(k, s, orig)
-					k.values.insert(hashOf(s), vid)
-					ix.noteAdd(k, vid)
-				}
-				st.postings = append(st.postings, vid)
-				if j == 0 && len(run) > 1 {
-					st.multi = append(st.multi, vid)
-				}
-			}
-		}
-		out[i] = st
+		out[i] = Staged{ID: d.ID, Ref: d.Ref, postings: make([]uint32, 0, len(d.Tokens))}
+		ix.intern(&out[i], d.Tokens, d.Orig)
 	}
 	return out
+}
+
+// intern appends the posting ids of toks (sorted, as catalog.FlatTokens
+// are) to st, creating the values it does not have yet.
+func (ix *Index) intern(st *Staged, toks catalog.FlatTokens, origs catalog.Originals) {
+	// Each key's values (or its key-only token) are one run.
+	for len(toks) > 0 {
+		n := 1
+		for n < len(toks) && toks[n].Key == toks[0].Key {
+			n++
+		}
+		run := toks[:n]
+		toks = toks[n:]
+		key := run[0].Key
+		k := ix.keys[key]
+		if k == nil {
+			k = ix.newKey(key)
+		}
+		if run[0].KeyOnly {
+			if k.keyOnly == 0 {
+				k.keyOnly = ix.newValue(k, "", "")
+			}
+			st.postings = append(st.postings, k.keyOnly)
+			continue
+		}
+		for j, t := range run {
+			s := t.Value
+			vid := ix.lookup(k, s)
+			if vid == 0 {
+				orig := s
+				if o, ok := origs.Get(key, s); ok {
+					orig = o
+				}
+				vid = ix.newValue(k, s, orig)
+				k.values.insert(hashOf(s), vid)
+				ix.noteAdd(k, vid)
+			}
+			st.postings = append(st.postings, vid)
+			if j == 0 && len(run) > 1 {
+				st.multi = append(st.multi, vid)
+			}
+		}
+	}
+}
+
+// Restage stages doc id (ref) again with the tokens of the keys drop
+// selects replaced by toks (sorted; all of keys drop selects): a doc whose
+// stitched keys alone changed (catalog.RestitchFinal) is staged without
+// tokenising it again. The doc's tokens are prev's, a doc staged but not
+// yet committed, or the committed doc's when prev is nil; ok is false if
+// there is no such doc (the caller stages the whole doc).
+func (ix *Index) Restage(id uint32, ref string, prev *Staged, drop func(key string) bool, toks catalog.FlatTokens, origs catalog.Originals) (Staged, bool) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	var old, oldMulti []uint32
+	switch {
+	case prev != nil:
+		if prev.ID != id || prev.Ref != ref {
+			return Staged{}, false
+		}
+		old, oldMulti = prev.postings, prev.multi
+	case ix.live(id) && ix.Ref(id) == ref:
+		old = ix.posts.get(ix.docs[id].posts)
+	default:
+		return Staged{}, false
+	}
+	st := Staged{ID: id, Ref: ref, postings: make([]uint32, 0, len(old)+len(toks))}
+	dropped := func(vid uint32) bool { return drop(ix.keyByID[ix.val(vid).key].name) }
+	for _, vid := range old {
+		if !dropped(vid) {
+			st.postings = append(st.postings, vid)
+		}
+	}
+	if prev != nil {
+		for _, vid := range oldMulti {
+			if !dropped(vid) {
+				st.multi = append(st.multi, vid)
+			}
+		}
+	} else {
+		// A committed doc's postings are in the order staged: each key's
+		// values one run, whose first value stands for a key with several.
+		ps := st.postings
+		for i := 0; i < len(ps); {
+			j := i + 1
+			for j < len(ps) && ix.val(ps[j]).key == ix.val(ps[i]).key {
+				j++
+			}
+			if j-i > 1 {
+				st.multi = append(st.multi, ps[i])
+			}
+			i = j
+		}
+	}
+	ix.intern(&st, toks, origs)
+	return st, true
 }
 
 // Commit makes staged docs visible (replacing any previous doc with the same
