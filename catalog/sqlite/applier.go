@@ -162,7 +162,8 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 			j.id = ap.nextID
 			ap.nextID++
 			for _, r := range w.Relations {
-				if r.Source != w.Ref {
+				// A deferred entity is stitched with every row anyway.
+				if r.Source != w.Ref && !ap.deferRefs[r.Source] {
 					ap.marked[r.Source] = true
 				}
 			}
@@ -406,18 +407,34 @@ func (ap *applier) writeOutbox() error {
 		return nil
 	}
 	sort.Strings(ap.inserted)
+	// REPLACE deletes the pending row of a ref (a delete not yet synced)
+	// and inserts the new one with a new seq, as the DELETE and INSERT of
+	// the triggers do, probing the ref index once.
+	args := make([]any, outboxBatch)
+	var full *sql.Stmt // for batches of outboxBatch
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
 	for refs := ap.inserted; len(refs) > 0; {
 		n := min(len(refs), outboxBatch)
-		args := make([]any, n)
 		for i, r := range refs[:n] {
 			args[i] = r
 		}
-		marks := "?" + strings.Repeat(", ?", n-1)
-		if _, err := ap.tx.ExecContext(ap.ctx, "DELETE FROM search_outbox WHERE ref IN ("+marks+")", args...); err != nil {
-			return fmt.Errorf("search outbox: %w", err)
+		q := "REPLACE INTO search_outbox (ref, deleted) VALUES " + strings.TrimSuffix(strings.Repeat("(?, 0), ", n), ", ")
+		var err error
+		if n < outboxBatch {
+			_, err = ap.tx.ExecContext(ap.ctx, q, args[:n]...)
+		} else {
+			if full == nil {
+				full, err = ap.tx.PrepareContext(ap.ctx, q)
+			}
+			if err == nil {
+				_, err = full.ExecContext(ap.ctx, args...)
+			}
 		}
-		if _, err := ap.tx.ExecContext(ap.ctx, "INSERT INTO search_outbox (ref, deleted) VALUES "+
-			strings.TrimSuffix(strings.Repeat("(?, 0), ", n), ", "), args...); err != nil {
+		if err != nil {
 			return fmt.Errorf("search outbox: %w", err)
 		}
 		refs = refs[n:]
