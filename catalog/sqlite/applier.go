@@ -181,14 +181,14 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 	if err := ap.insertRelations(rels); err != nil {
 		return err
 	}
-	full, jobs = ap.deferTargets(full, jobs)
+	ap.deferTargets(full, jobs)
 	for i, w := range full {
+		if jobs[i].deferred {
+			continue // its rows are not all written yet
+		}
 		if err := ap.readyToStitch(jobs[i], w); err != nil {
 			return err
 		}
-	}
-	if len(full) == 0 {
-		return ap.flush()
 	}
 	return ap.pipeline(full, jobs)
 }
@@ -223,29 +223,38 @@ var deferKinds = map[string]bool{"group": true, "domain": true, "system": true, 
 // whose stitching and row wait for finish.
 type deferredWrite struct {
 	w catalog.EntityWrite
-	p catalog.Processed
+	p catalog.Processed // when j could not be prepared (j.prep nil)
 	j *stitchJob
 }
 
-// deferTargets moves the writes of deferKinds out of full (and their jobs
-// out of jobs) into ap.deferred, copying what finish needs so the part
-// itself is not kept.
-func (ap *applier) deferTargets(full []*catalog.EntityWrite, jobs []*stitchJob) ([]*catalog.EntityWrite, []*stitchJob) {
-	n := 0
+// deferTargets marks the jobs of full whose entities are of deferKinds:
+// the pipeline prepares them (catalog.Prepare) instead of stitching them,
+// and writeRows moves them to ap.deferred instead of writing them.
+func (ap *applier) deferTargets(full []*catalog.EntityWrite, jobs []*stitchJob) {
 	for i, w := range full {
-		if !deferKinds[w.Kind] || ap.deferRefs[w.Ref] {
-			full[n], jobs[n] = w, jobs[i]
-			n++
-			continue
+		if deferKinds[w.Kind] && !ap.deferRefs[w.Ref] {
+			jobs[i].deferred = true
+			ap.deferRefs[w.Ref] = true
 		}
-		d := deferredWrite{w: *w, p: *w.Processed, j: jobs[i]}
-		d.w.Relations, d.p.Relations = nil, nil // written already
-		ap.deferred = append(ap.deferred, d)
-		ap.deferRefs[w.Ref] = true
 	}
-	clear(full[n:])
-	clear(jobs[n:])
-	return full[:n], jobs[:n]
+}
+
+// deferWrite moves a prepared job and its write to ap.deferred, keeping only
+// what finish needs, not the part they came in: the prepared body and
+// tokens, or (if the entity could not be prepared) its decoded form.
+func (ap *applier) deferWrite(w *catalog.EntityWrite, j *stitchJob) {
+	d := deferredWrite{w: *w, j: j}
+	d.w.Relations = nil // written already
+	if j.prep != nil {
+		ap.s.prepared.Add(1)
+		d.w.Processed = nil
+		j.entity, j.body = nil, nil
+	} else {
+		d.p = *w.Processed
+		d.p.Relations = nil
+	}
+	j.deferred = false // stitched and written by writeDeferred
+	ap.deferred = append(ap.deferred, d)
 }
 
 // writeDeferred stitches and writes the deferred entities, each with every
@@ -259,7 +268,9 @@ func (ap *applier) writeDeferred() error {
 		jobs := make([]*stitchJob, len(part))
 		for i := range part {
 			d := &part[i]
-			d.w.Processed = &d.p
+			if d.j.prep == nil {
+				d.w.Processed = &d.p
+			}
 			full[i], jobs[i] = &d.w, d.j
 			if err := ap.readyToStitch(d.j, &d.w); err != nil {
 				return err
@@ -337,12 +348,14 @@ func (ap *applier) drain() {
 // stage stages the docs of stitched jobs in the index, unless one failed
 // (writeRows then returns its error).
 func (ap *applier) stage(jobs []*stitchJob) []postings.Staged {
-	docs := make([]postings.Doc, len(jobs))
-	for i, j := range jobs {
+	docs := make([]postings.Doc, 0, len(jobs))
+	for _, j := range jobs {
 		if j.err != nil {
 			return nil
 		}
-		docs[i] = toDoc(j)
+		if !j.deferred { // prepared only: staged once stitched
+			docs = append(docs, toDoc(j))
+		}
 	}
 	// Stage holds the index's write lock; in small batches the writer's
 	// look-ups (addStored) and the API's reads wait milliseconds for it,
@@ -365,6 +378,10 @@ func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) err
 		j := jobs[i]
 		if j.err != nil {
 			return j.err
+		}
+		if j.deferred {
+			ap.deferWrite(w, j)
+			continue
 		}
 		if w.Prev != nil {
 			if _, err := ap.updEnt.ExecContext(ap.ctx, w.UID, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,

@@ -371,9 +371,28 @@ type stitchJob struct {
 	err     error
 	oldEtag string
 	patched bool // final patched by restitch: tokens and orig are the stitched keys' only
+	// deferred marks a job of deferKinds whose stitching waits for the end
+	// of the apply: run prepares it (prep; nil if it cannot be prepared, and
+	// entity and body are kept instead).
+	deferred bool
+	prep     *catalog.Prepared
 }
 
 func (j *stitchJob) run(withBody bool) {
+	if j.deferred {
+		if j.body == nil {
+			if j.body, j.err = catalog.BodyJSON(j.entity); j.err != nil {
+				return
+			}
+		}
+		j.prep, _ = catalog.Prepare(j.entity, j.body, j.uid)
+		return
+	}
+	if j.prep != nil {
+		j.final, j.etag, j.tokens, j.orig, j.err = catalog.StitchPrepared(j.prep, j.ref, j.rels, j.errs)
+		j.prep = nil
+		return
+	}
 	var body []byte // BodyJSON(j.entity), which the final JSON is spliced from
 	if withBody {
 		if j.body == nil {
@@ -410,6 +429,9 @@ func (j *stitchJob) restitch(final []byte) bool {
 // bodyColumn is what the body column of j's row holds: "" when the body
 // can be derived from the final JSON. j ran with its body (run(true)).
 func (j *stitchJob) bodyColumn() string {
+	if j.entity == nil { // prepared: catalog.Prepare refuses a body with the annotation
+		return ""
+	}
 	if _, ok := j.entity.Metadata.Annotations[catalog.AnnotationOrphan]; ok {
 		return string(j.body)
 	}

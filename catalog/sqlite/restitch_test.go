@@ -9,13 +9,14 @@ import (
 	"github.com/portico-dev/portico/catalog"
 )
 
-// TestPatchedRestitchKeepsIndex: entities stitched again because later
-// parts or other locations pointed at them are patched (relations and
-// etag replaced in the stored final JSON, only those tokens restaged) —
-// those this apply staged and those committed before — and the store ends
-// with the final JSON and the index that stitching and indexing each whole
-// entity give: the index equals the one rebuilt from the stored finals when
-// the store opens again, and every etag finds its entity only.
+// TestPatchedRestitchKeepsIndex: the store ends with the final JSON and
+// the index that stitching and indexing each whole entity give when groups
+// are held prepared until the end of the apply (catalog.Prepare) and the
+// entities stitched again, because later parts or other locations pointed
+// at them, are patched (relations and etag replaced in the stored final
+// JSON, only those tokens restaged) — those this apply staged and those
+// committed before. The index equals the one rebuilt from the stored
+// finals when the store opens again, and every etag finds its entity only.
 func TestPatchedRestitchKeepsIndex(t *testing.T) {
 	ctx := context.Background()
 	defer func(n int) { applyChunk = n }(applyChunk)
@@ -32,6 +33,14 @@ func TestPatchedRestitchKeepsIndex(t *testing.T) {
 		deps := []any{fmt.Sprintf("component:c%d", rng.Intn(120)), fmt.Sprintf("component:c%d", rng.Intn(120))}
 		first = append(first, testComponent(fmt.Sprintf("c%d", i), fmt.Sprintf("g%d", rng.Intn(5)), deps...))
 	}
+	for i := 0; i < 5; i++ {
+		g := testGroup(fmt.Sprintf("g%d", i), "a team")
+		if i > 0 {
+			g.Spec["parent"] = "g0"
+		}
+		first = append(first, g)
+	}
+	rng.Shuffle(len(first), func(i, j int) { first[i], first[j] = first[j], first[i] })
 	var second []*catalog.Entity
 	for i := 0; i < 30; i++ {
 		second = append(second, testComponent(fmt.Sprintf("d%d", i), "g1", fmt.Sprintf("component:c%d", rng.Intn(120))))
@@ -55,8 +64,12 @@ func TestPatchedRestitchKeepsIndex(t *testing.T) {
 	if s.patched.Load() == inApply {
 		t.Fatal("no re-stitch of a committed entity was patched")
 	}
+	if s.prepared.Load() != 5 {
+		t.Fatalf("%d groups held prepared until the end of the apply, want 5", s.prepared.Load())
+	}
 
-	keys := []string{"relations.dependencyof", "relations.dependson", "relations.ownedby", "metadata.etag", "metadata.name", "spec.owner", "kind"}
+	keys := []string{"relations.dependencyof", "relations.dependson", "relations.ownedby", "relations.ownerof", "relations.parentof", "relations.childof",
+		"metadata.etag", "metadata.uid", "metadata.name", "metadata.description", "spec.owner", "spec.type", "kind"}
 	state := func(s *Store) string {
 		t.Helper()
 		p, err := s.QueryEntities(ctx, catalog.Query{Limit: 1000})

@@ -45,7 +45,9 @@ type Store struct {
 	// patched counts re-stitches that patched the stored final JSON
 	// (catalog.RestitchFinal) instead of stitching the decoded body.
 	patched atomic.Int64
-	closed  atomic.Bool
+	// prepared counts deferred entities held prepared (catalog.Prepare).
+	prepared atomic.Int64
+	closed   atomic.Bool
 	// in finds the relation rows naming a ref as other_ref (incoming.go).
 	in *incoming
 
