@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 )
 
@@ -162,4 +163,28 @@ func BenchmarkBodyJSON(b *testing.B) {
 			json.Marshal(es[i%len(es)])
 		}
 	})
+}
+
+// Strings long enough for the eight-bytes-at-a-time test, with each byte
+// that needs escaping at every position of a word, quote as json.Marshal
+// quotes them.
+func TestAppendJSONStringWords(t *testing.T) {
+	specials := []string{"\"", "\\", "<", ">", "&", "\x00", "\x1f", "\n", "\x7f", "\x80", "\xff", "é", "\u2028", "\u2029"}
+	for _, sp := range specials {
+		for n := 0; n < 24; n++ {
+			for at := 0; at <= n; at++ {
+				s := strings.Repeat("a", at) + sp + strings.Repeat("b", n-at)
+				want, _ := json.Marshal(s)
+				if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+					t.Fatalf("%q: got %s want %s", s, got, want)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"", "plain ascii text, longer than a word", "\x20\x21\x23\x25\x27\x3b\x3d\x3f\x5b\x5d\x7e\x7f"} {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("%q: got %s want %s", s, got, want)
+		}
+	}
 }

@@ -104,18 +104,28 @@ func Flatten(ts TokenSet) FlatTokens {
 // sortTokens sorts and dedups ts, dropping the key-only tokens of keys
 // that have values.
 func sortTokens(ts FlatTokens) FlatTokens {
-	slices.SortFunc(ts, func(a, b Token) int {
-		if c := strings.Compare(a.Key, b.Key); c != 0 {
-			return c
+	slices.SortFunc(ts, compareTokens)
+	return dedupTokens(ts)
+}
+
+// compareTokens orders tokens by key, then value, a key-only token after
+// the values of its key.
+func compareTokens(a, b Token) int {
+	if c := strings.Compare(a.Key, b.Key); c != 0 {
+		return c
+	}
+	if a.KeyOnly != b.KeyOnly {
+		if a.KeyOnly {
+			return 1 // values before the key-only token
 		}
-		if a.KeyOnly != b.KeyOnly {
-			if a.KeyOnly {
-				return 1 // values before the key-only token
-			}
-			return -1
-		}
-		return strings.Compare(a.Value, b.Value)
-	})
+		return -1
+	}
+	return strings.Compare(a.Value, b.Value)
+}
+
+// dedupTokens drops from sorted ts the duplicates and the key-only tokens
+// of keys that have values.
+func dedupTokens(ts FlatTokens) FlatTokens {
 	out := ts[:0]
 	for i, t := range ts {
 		if i > 0 {
@@ -286,28 +296,35 @@ func TokensOfEntity(e *Entity) (FlatTokens, Originals) {
 		}
 	}
 	f := flattener{flat: make(FlatTokens, 0, n), wantOrig: true}
+	// The keys are added in their sorted order, group by group, so that
+	// only the groups from maps (and runs of one key's values) need
+	// sorting: sorting ~40 tokens whole was a third of tokenising.
+	var groups [16]int
+	g := groups[:0]
+	mark := func() { g = append(g, len(f.flat)) }
 	f.add("apiversion", e.APIVersion)
 	f.add("kind", e.Kind)
-	if m.Title != "" {
-		f.add("metadata.title", m.Title)
+	mark()
+	for k, v := range m.Annotations {
+		f.add("metadata.annotations."+k, v)
 	}
+	mark()
 	if m.Description != "" {
 		f.add("metadata.description", m.Description)
 	}
-	if len(m.Labels) > 0 {
-		for k, v := range m.Labels {
-			f.add("metadata.labels."+k, v)
+	if m.Etag != "" {
+		f.add("metadata.etag", m.Etag)
+	}
+	for k, v := range m.Extra { // anywhere among metadata's keys: the check below sorts them in
+		if !metadataKnown[k] {
+			f.walkGo("metadata."+k, v)
 		}
 	}
-	if len(m.Annotations) > 0 {
-		for k, v := range m.Annotations {
-			f.add("metadata.annotations."+k, v)
-		}
+	mark()
+	for k, v := range m.Labels {
+		f.add("metadata.labels."+k, v)
 	}
-	for _, t := range m.Tags {
-		f.add("metadata.tags."+t, "true")
-		f.add("metadata.tags", t)
-	}
+	mark()
 	for _, l := range m.Links {
 		f.add("metadata.links.url", l.URL)
 		if l.Title != "" {
@@ -320,32 +337,58 @@ func TokensOfEntity(e *Entity) (FlatTokens, Originals) {
 			f.add("metadata.links.type", l.Type)
 		}
 	}
-	for k, v := range m.Extra {
-		if !metadataKnown[k] {
-			f.walkGo("metadata."+k, v)
-		}
-	}
-	if len(e.Spec) > 0 {
-		f.walkGo("spec", e.Spec)
-	}
+	mark()
 	f.add("metadata.name", m.Name)
 	ns := m.Namespace
 	if ns == "" {
 		ns = DefaultNamespace
 	}
 	f.add("metadata.namespace", ns)
+	mark()
+	for _, t := range m.Tags {
+		f.add("metadata.tags", t)
+	}
+	mark()
+	for _, t := range m.Tags {
+		f.add("metadata.tags."+t, "true")
+	}
+	mark()
+	if m.Title != "" {
+		f.add("metadata.title", m.Title)
+	}
 	if m.UID != "" {
 		f.add("metadata.uid", m.UID)
 	}
-	if m.Etag != "" {
-		f.add("metadata.etag", m.Etag)
-	}
+	mark()
 	for _, r := range e.Relations {
 		if r.Type != "" && r.TargetRef != "" {
 			f.add("relations."+r.Type, r.TargetRef)
 		}
 	}
-	return sortTokens(f.flat), sortOriginals(f.orig)
+	mark()
+	if len(e.Spec) > 0 {
+		f.walkGo("spec", e.Spec)
+	}
+	mark()
+	return sortTokenGroups(f.flat, g), sortOriginals(f.orig)
+}
+
+// sortTokenGroups is sortTokens for tokens added group by group, each
+// group's keys sorting after the group before: each group is sorted on
+// its own, and the whole only if that leaves it unsorted. ends lists where
+// each group ends.
+func sortTokenGroups(ts FlatTokens, ends []int) FlatTokens {
+	start := 0
+	for _, end := range ends {
+		if end-start > 1 {
+			slices.SortFunc(ts[start:end], compareTokens)
+		}
+		start = end
+	}
+	if !slices.IsSortedFunc(ts, compareTokens) {
+		slices.SortFunc(ts, compareTokens)
+	}
+	return dedupTokens(ts)
 }
 
 // walkGo is walk over Go values as YAML or JSON decoding produce them;
