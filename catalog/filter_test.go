@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -188,6 +189,20 @@ func TestToLower(t *testing.T) {
 					t.Fatalf("toLower(%q) = %q, want %q", s, got, want)
 				}
 			}
+		}
+	}
+	rng := rand.New(rand.NewSource(5))
+	for i := 0; i < 20000; i++ { // upper case ASCII anywhere, sometimes a byte that is not ASCII
+		b := make([]byte, rng.Intn(40))
+		for j := range b {
+			b[j] = byte(rng.Intn(0x80))
+		}
+		if len(b) > 0 && rng.Intn(8) == 0 {
+			b[rng.Intn(len(b))] = byte(0x80 + rng.Intn(0x80))
+		}
+		s := string(b)
+		if got, want := toLower(s), strings.ToLower(s); got != want {
+			t.Fatalf("toLower(%q) = %q, want %q", s, got, want)
 		}
 	}
 	for _, s := range []string{"", "metadata.annotations.backstage.io/managed-by-location", "Component:Default/X", "ÄÖÜ straße", "spec.dependsOn"} {

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"slices"
 	"sort"
@@ -426,14 +427,46 @@ func toLower(s string) string {
 			// A byte with its high bit set is not ASCII; b+0x3f has it set
 			// from 'A' up, b+0x25 from 'Z'+1 up (no carries below 0x80).
 			if w&(0x80*ones) != 0 || (w+0x3f*ones)&^(w+0x25*ones)&(0x80*ones) != 0 {
-				return strings.ToLower(s)
+				return lowerCopy(s)
 			}
 		}
 	}
 	for ; i < len(s); i++ {
 		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
-			return strings.ToLower(s)
+			return lowerCopy(s)
 		}
 	}
 	return s
+}
+
+// lowerCopy is strings.ToLower for a string that needs a copy: an ASCII
+// one (a description, a title) is lower-cased eight bytes at a time.
+func lowerCopy(s string) string {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	n := len(s)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))&high != 0 {
+			return strings.ToLower(s)
+		}
+	}
+	for ; i < n; i++ {
+		if s[i] >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	b := make([]byte, n)
+	for i = 0; i+8 <= n; i += 8 {
+		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+		upper := (w + 0x3f*ones) &^ (w + 0x25*ones) & high // 'A'..'Z', as in toLower
+		binary.LittleEndian.PutUint64(b[i:], w|upper>>2)   // +0x20
+	}
+	for ; i < n; i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return unsafe.String(unsafe.SliceData(b), n)
 }
