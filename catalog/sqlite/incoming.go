@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"hash/maphash"
 	"slices"
@@ -11,9 +12,10 @@ import (
 	"github.com/portico-dev/portico/catalog"
 )
 
-// incoming holds, in memory, every stored relation row by the ref it names
+// incoming holds, in memory, every stored relation pair by the ref it names
 // as other_ref, in place of an index on relation_pairs.other_ref (dropped
-// by migration 0007). That index was a second B-tree written at a random
+// by migration 0007; since 0009 an originator's pairs are one row of
+// relation_sets). That index was a second B-tree written at a random
 // position for every relation row, about half of what inserting relation
 // rows cost at a million entities, for one question: which rows did others
 // originate towards the entity being stitched? Reading them back through
@@ -27,7 +29,7 @@ import (
 // transaction that fails revives what it killed and kills what it added
 // (writeTx). towards answers from the live links alone; Relations, which
 // must see only committed rows, uses them as a superset of originators and
-// reads the rows by primary key. Dead links are counted and the links read
+// reads their rows by primary key. Dead links are counted and the links read
 // again from the table once they outnumber the live ones.
 //
 // Everything here is integers, spans and byte chunks, which the garbage
@@ -200,20 +202,26 @@ func (in *incoming) originators(ref string) []int64 {
 
 // loadIncoming reads the links of every stored row.
 func loadIncoming(ctx context.Context, db querier) (*incoming, error) {
-	rows, err := db.QueryContext(ctx, "SELECT originator_id, "+relCols+" FROM relation_pairs")
+	rows, err := db.QueryContext(ctx, "SELECT originator_id, anchor_ref, pairs FROM relation_sets")
 	if err != nil {
 		return nil, fmt.Errorf("read relation rows: %w", err)
 	}
 	defer rows.Close()
 	in := newIncoming()
+	var pairs []pairRow
 	for rows.Next() {
 		var orig int64
-		var anchor, typ, other string
-		var dir int
-		if err := rows.Scan(&orig, &anchor, &typ, &other, &dir); err != nil {
+		var anchor string
+		var enc sql.RawBytes
+		if err := rows.Scan(&orig, &anchor, &enc); err != nil {
 			return nil, fmt.Errorf("read relation rows: %w", err)
 		}
-		in.add(orig, anchor, typ, other, dir)
+		if pairs, err = decodePairs(pairs[:0], enc); err != nil {
+			return nil, fmt.Errorf("read relation rows of %s: %w", anchor, err)
+		}
+		for _, p := range pairs {
+			in.add(orig, anchor, p.typ, p.other, p.dir)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read relation rows: %w", err)

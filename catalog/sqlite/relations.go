@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/portico-dev/portico/catalog"
@@ -20,9 +22,6 @@ const (
 	dirIn   = 2 // other --type--> anchor
 	dirBoth = 3 // anchor --type--> other and other --reverse(type)--> anchor
 )
-
-// relCols are a stored row's columns after originator_id.
-const relCols = "anchor_ref, type, other_ref, dir"
 
 // pairRow is one stored row of an originator; its anchor is the
 // originator's ref.
@@ -83,33 +82,161 @@ func appendRows(dst []catalog.RelationRow, anchor, typ, other string, dir int) [
 	return dst
 }
 
-// scanRelations reads rows of relCols and expands them; keep, when set,
-// says which expanded rows to return.
-func scanRelations(rows *sql.Rows, dst []catalog.RelationRow, keep func(catalog.RelationRow) bool) ([]catalog.RelationRow, error) {
+// scanSets reads rows of (anchor_ref, pairs) and expands the pairs that
+// keepPair selects (all when nil); keep, when set, says which expanded
+// rows to return.
+func scanSets(rows *sql.Rows, dst []catalog.RelationRow, keepPair func(pairRow) bool, keep func(catalog.RelationRow) bool) ([]catalog.RelationRow, error) {
 	defer rows.Close()
 	var one [2]catalog.RelationRow
+	var pairs []pairRow
 	for rows.Next() {
-		var anchor, typ, other string
-		var dir int
-		if err := rows.Scan(&anchor, &typ, &other, &dir); err != nil {
+		var anchor string
+		var enc []byte
+		if err := rows.Scan(&anchor, &enc); err != nil {
 			return nil, err
 		}
-		for _, r := range appendRows(one[:0], anchor, typ, other, dir) {
-			if keep == nil || keep(r) {
-				dst = append(dst, r)
+		var err error
+		if pairs, err = decodePairs(pairs[:0], enc); err != nil {
+			return nil, fmt.Errorf("relation rows of %s: %w", anchor, err)
+		}
+		for _, p := range pairs {
+			if keepPair != nil && !keepPair(p) {
+				continue
+			}
+			for _, r := range appendRows(one[:0], anchor, p.typ, p.other, p.dir) {
+				if keep == nil || keep(r) {
+					dst = append(dst, r)
+				}
 			}
 		}
 	}
 	return dst, rows.Err()
 }
 
-// relationStmts are the applier's prepared statements on relation_pairs.
-type relationStmts struct {
-	own, byOrig, del, ins, insBatch *sql.Stmt
+// encodePairs appends pairs as the pairs column holds them: a JSON array of
+// [type, other_ref, dir] arrays.
+func encodePairs(dst []byte, pairs []pairRow) []byte {
+	dst = append(dst, '[')
+	for i, p := range pairs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(append(dst, '['), p.typ)
+		dst = appendString(append(dst, ','), p.other)
+		dst = strconv.AppendInt(append(dst, ','), int64(p.dir), 10)
+		dst = append(dst, ']')
+	}
+	return append(dst, ']')
 }
 
-// relBatch is how many stored rows one INSERT writes (5 variables each):
-// one statement per row made the per-call overhead most of the cost.
+// appendString appends s as a JSON string.
+func appendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			b, _ := json.Marshal(s) // a string always marshals
+			return append(dst, b...)
+		}
+	}
+	return append(append(append(dst, '"'), s...), '"')
+}
+
+// decodePairs appends the pairs of a pairs column (encodePairs, or SQLite's
+// json_group_array of migration 0009) to dst.
+func decodePairs(dst []pairRow, b []byte) ([]pairRow, error) {
+	bad := func() ([]pairRow, error) { return nil, fmt.Errorf("malformed relation pairs %.60q", b) }
+	i := skipJSONSpace(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return bad()
+	}
+	i = skipJSONSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return dst, nil
+	}
+	for {
+		var p pairRow
+		var ok bool
+		if i = skipJSONSpace(b, i); i >= len(b) || b[i] != '[' {
+			return bad()
+		}
+		if p.typ, i, ok = readJSONString(b, skipJSONSpace(b, i+1)); !ok {
+			return bad()
+		}
+		if i = skipJSONSpace(b, i); i >= len(b) || b[i] != ',' {
+			return bad()
+		}
+		if p.other, i, ok = readJSONString(b, skipJSONSpace(b, i+1)); !ok {
+			return bad()
+		}
+		if i = skipJSONSpace(b, i); i >= len(b) || b[i] != ',' {
+			return bad()
+		}
+		i = skipJSONSpace(b, i+1)
+		if i >= len(b) || b[i] < '0'+dirOut || b[i] > '0'+dirBoth {
+			return bad()
+		}
+		p.dir = int(b[i] - '0')
+		i++
+		if i = skipJSONSpace(b, i); i >= len(b) || b[i] != ']' {
+			return bad()
+		}
+		dst = append(dst, p)
+		if i = skipJSONSpace(b, i+1); i >= len(b) {
+			return bad()
+		}
+		switch b[i] {
+		case ',':
+			i++
+		case ']':
+			if skipJSONSpace(b, i+1) != len(b) {
+				return bad()
+			}
+			return dst, nil
+		default:
+			return bad()
+		}
+	}
+}
+
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// readJSONString reads the JSON string at b[i]; one with escapes goes
+// through encoding/json.
+func readJSONString(b []byte, i int) (string, int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return "", 0, false
+	}
+	escaped := false
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			if !escaped {
+				return string(b[i+1 : j]), j + 1, true
+			}
+			var s string
+			if err := json.Unmarshal(b[i:j+1], &s); err != nil {
+				return "", 0, false
+			}
+			return s, j + 1, true
+		}
+	}
+	return "", 0, false
+}
+
+// relationStmts are the applier's prepared statements on relation_sets.
+type relationStmts struct {
+	byOrig, del, ins, insBatch *sql.Stmt
+}
+
+// relBatch is how many originators' rows one INSERT writes (3 variables
+// each): one statement per row made the per-call overhead most of the cost.
 const relBatch = 100
 
 func (rs *relationStmts) prepare(ctx context.Context, tx *sql.Tx) error {
@@ -117,12 +244,11 @@ func (rs *relationStmts) prepare(ctx context.Context, tx *sql.Tx) error {
 		dst **sql.Stmt
 		q   string
 	}{
-		{&rs.own, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ? AND dir != 2"},
-		{&rs.byOrig, "SELECT " + relCols + " FROM relation_pairs WHERE originator_id = ?"},
-		{&rs.del, "DELETE FROM relation_pairs WHERE originator_id = ?"},
-		{&rs.ins, "INSERT OR IGNORE INTO relation_pairs (originator_id, " + relCols + ") VALUES (?, ?, ?, ?, ?)"},
-		{&rs.insBatch, "INSERT OR IGNORE INTO relation_pairs (originator_id, " + relCols + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", relBatch), ", ")},
+		{&rs.byOrig, "SELECT anchor_ref, pairs FROM relation_sets WHERE originator_id = ?"},
+		{&rs.del, "DELETE FROM relation_sets WHERE originator_id = ?"},
+		{&rs.ins, "INSERT INTO relation_sets (originator_id, anchor_ref, pairs) VALUES (?, ?, ?)"},
+		{&rs.insBatch, "INSERT INTO relation_sets (originator_id, anchor_ref, pairs) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", relBatch), ", ")},
 	} {
 		st, err := tx.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -134,7 +260,7 @@ func (rs *relationStmts) prepare(ctx context.Context, tx *sql.Tx) error {
 }
 
 func (rs *relationStmts) close() {
-	for _, st := range []*sql.Stmt{rs.own, rs.byOrig, rs.del, rs.ins, rs.insBatch} {
+	for _, st := range []*sql.Stmt{rs.byOrig, rs.del, rs.ins, rs.insBatch} {
 		if st != nil {
 			st.Close()
 		}
@@ -146,7 +272,7 @@ func (ap *applier) originated(id int64) ([]catalog.RelationRow, error) {
 	rows, err := ap.rel.byOrig.QueryContext(ap.ctx, id)
 	if err == nil {
 		var out []catalog.RelationRow
-		if out, err = scanRelations(rows, nil, nil); err == nil {
+		if out, err = scanSets(rows, nil, nil, nil); err == nil {
 			return out, nil
 		}
 	}
@@ -156,11 +282,11 @@ func (ap *applier) originated(id int64) ([]catalog.RelationRow, error) {
 // incoming returns the stored rows whose source is ref (entity id): its
 // own outgoing rows and the rows others originated towards it (towards).
 func (ap *applier) incoming(id int64, ref string) ([]catalog.RelationRow, error) {
-	rows, err := ap.rel.own.QueryContext(ap.ctx, id)
+	rows, err := ap.rel.byOrig.QueryContext(ap.ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("relations of %s: %w", ref, err)
 	}
-	out, err := scanRelations(rows, nil, func(r catalog.RelationRow) bool { return r.Source == ref })
+	out, err := scanSets(rows, nil, func(p pairRow) bool { return p.dir != dirIn }, func(r catalog.RelationRow) bool { return r.Source == ref })
 	if err != nil {
 		return nil, fmt.Errorf("relations of %s: %w", ref, err)
 	}
@@ -175,28 +301,59 @@ type storedRelation struct {
 	pairRow
 }
 
-// insertRelations writes rows, relBatch a statement and the rest one by one.
+// insertRelations writes rels, each originator's (consecutive in rels) as
+// one row, relBatch originators a statement and the rest one by one.
 func (ap *applier) insertRelations(rels []storedRelation) error {
-	args := make([]any, 0, 5*min(len(rels), relBatch))
-	for len(rels) > 0 {
+	type set struct {
+		id     int64
+		anchor string
+		pairs  []pairRow
+	}
+	var sets []set
+	for i := 0; i < len(rels); {
+		j := i + 1
+		for j < len(rels) && rels[j].id == rels[i].id {
+			j++
+		}
+		s := set{id: rels[i].id, anchor: rels[i].anchor, pairs: make([]pairRow, j-i)}
+		for k := i; k < j; k++ {
+			s.pairs[k-i] = rels[k].pairRow
+		}
+		sets = append(sets, s)
+		i = j
+	}
+	args := make([]any, 0, 3*min(len(sets), relBatch))
+	var buf []byte
+	for len(sets) > 0 {
 		n, st := relBatch, ap.rel.insBatch
-		if len(rels) < relBatch {
+		if len(sets) < relBatch {
 			n, st = 1, ap.rel.ins
 		}
-		args = args[:0]
-		for _, r := range rels[:n] {
-			args = append(args, r.id, r.anchor, r.typ, r.other, r.dir)
+		args, buf = args[:0], buf[:0]
+		ends := make([]int, n)
+		for i, s := range sets[:n] {
+			buf = encodePairs(buf, s.pairs)
+			ends[i] = len(buf)
+		}
+		start := 0
+		for i, s := range sets[:n] {
+			args = append(args, s.id, s.anchor, textOf(buf[start:ends[i]]))
+			start = ends[i]
 		}
 		ap.s.in.mu.Lock()
-		for _, r := range rels[:n] {
-			ap.s.in.add(r.id, r.anchor, r.typ, r.other, r.dir)
+		for _, s := range sets[:n] {
+			for _, p := range s.pairs {
+				ap.s.in.add(s.id, s.anchor, p.typ, p.other, p.dir)
+			}
 		}
 		ap.s.in.mu.Unlock()
 		if _, err := st.ExecContext(ap.ctx, args...); err != nil {
-			return fmt.Errorf("insert relations of %s: %w", rels[0].anchor, err)
+			return fmt.Errorf("insert relations of %s: %w", sets[0].anchor, err)
 		}
-		rels = rels[n:]
-		ap.rowWrites += int64(n)
+		for _, s := range sets[:n] {
+			ap.rowWrites += int64(len(s.pairs))
+		}
+		sets = sets[n:]
 	}
 	return nil
 }
@@ -228,21 +385,20 @@ func (s *Store) Relations(ctx context.Context, refs []string) ([]catalog.Relatio
 	}
 	for _, r := range refs {
 		canon := strings.ToLower(r)
-		rows, err := s.r.QueryContext(ctx, `SELECT `+relCols+` FROM relation_pairs WHERE originator_id = (SELECT id FROM entities WHERE ref = ?)`, canon)
+		rows, err := s.r.QueryContext(ctx, `SELECT anchor_ref, pairs FROM relation_sets WHERE originator_id = (SELECT id FROM entities WHERE ref = ?)`, canon)
 		if err == nil {
-			out, err = scanRelations(rows, out, keep)
+			out, err = scanSets(rows, out, nil, keep)
 		}
 		// The rows others originated naming it, by their originators.
 		for origs := s.in.originators(canon); err == nil && len(origs) > 0; {
 			n := min(len(origs), relationsBatch)
-			args := make([]any, 0, n+1)
-			args = append(args, canon)
+			args := make([]any, 0, n)
 			for _, id := range origs[:n] {
 				args = append(args, id)
 			}
-			rows, err = s.r.QueryContext(ctx, `SELECT `+relCols+` FROM relation_pairs WHERE other_ref = ? AND originator_id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+			rows, err = s.r.QueryContext(ctx, `SELECT anchor_ref, pairs FROM relation_sets WHERE originator_id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
 			if err == nil {
-				out, err = scanRelations(rows, out, keep)
+				out, err = scanSets(rows, out, func(p pairRow) bool { return p.other == canon }, keep)
 			}
 			origs = origs[n:]
 		}

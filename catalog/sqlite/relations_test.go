@@ -66,7 +66,8 @@ func rowStrings(rows []catalog.RelationRow) []string {
 	return out
 }
 
-// A store of schema version 5 (one row per direction) opens at version 6
+// A store of schema version 5 (one row per direction) opens at the latest
+// version — rows as pairs (6), then an originator's pairs in one row (9) —
 // with the same relations and stitches them as before.
 func TestRelationPairsMigration(t *testing.T) {
 	ctx := context.Background()
@@ -126,7 +127,7 @@ func TestRelationPairsMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pairs, err := s.w.QueryContext(ctx, "SELECT originator_id, "+relCols+" FROM relation_pairs")
+	sets, err := s.w.QueryContext(ctx, "SELECT originator_id, anchor_ref, pairs FROM relation_sets")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,24 +136,30 @@ func TestRelationPairsMigration(t *testing.T) {
 		row catalog.RelationRow
 	}
 	var olds []old
-	for pairs.Next() {
+	for sets.Next() {
 		var id int64
-		var anchor, typ, other string
-		var d int
-		if err := pairs.Scan(&id, &anchor, &typ, &other, &d); err != nil {
+		var anchor string
+		var enc []byte
+		if err := sets.Scan(&id, &anchor, &enc); err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range appendRows(nil, anchor, typ, other, d) {
-			olds = append(olds, old{id, r})
+		pairs, err := decodePairs(nil, enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pairs {
+			for _, r := range appendRows(nil, anchor, p.typ, p.other, p.dir) {
+				olds = append(olds, old{id, r})
+			}
 		}
 	}
-	pairs.Close()
+	sets.Close()
 	for _, o := range olds {
 		if _, err := s.w.ExecContext(ctx, "INSERT OR IGNORE INTO relations VALUES (?, ?, ?, ?)", o.id, o.row.Source, o.row.Type, o.row.Target); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, q := range []string{"DROP TABLE relation_pairs", "PRAGMA user_version = 5"} {
+	for _, q := range []string{"DROP TABLE relation_sets", "PRAGMA user_version = 5"} {
 		if _, err := s.w.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
@@ -308,5 +315,49 @@ func TestSmallChunksSameCatalog(t *testing.T) {
 	}
 	if gotFacets != wantFacets {
 		t.Fatalf("index differs with small chunks:\n got %s\nwant %s", gotFacets, wantFacets)
+	}
+}
+
+// The pairs column reads back what was written, strings needing escapes
+// included, in the form encodePairs writes and in SQLite's JSON (migration
+// 0009); anything else is an error, not a guess.
+func TestPairsColumn(t *testing.T) {
+	pairs := []pairRow{{"ownedBy", "group:default/g", dirBoth}, {"custom", `res:"quoted"\back` + "\n\u2028é", dirIn}, {"partOf", "system:default/s", dirOut}}
+	enc := encodePairs(nil, pairs)
+	got, err := decodePairs(nil, enc)
+	if err != nil || !reflect.DeepEqual(got, pairs) {
+		t.Fatalf("round trip of %s: %v %v", enc, got, err)
+	}
+	var viaJSON []pairRow
+	var generic [][]any
+	if err := json.Unmarshal(enc, &generic); err != nil {
+		t.Fatalf("not JSON: %s: %v", enc, err)
+	}
+	for _, g := range generic {
+		viaJSON = append(viaJSON, pairRow{g[0].(string), g[1].(string), int(g[2].(float64))})
+	}
+	if !reflect.DeepEqual(viaJSON, pairs) {
+		t.Fatalf("as JSON: %v", viaJSON)
+	}
+	s, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var fromSQL []byte
+	if err := s.w.QueryRow(`SELECT json_group_array(json_array(t, o, d)) FROM (SELECT ? t, ? o, ? d UNION ALL SELECT ?, ?, ? UNION ALL SELECT ?, ?, ?)`,
+		pairs[0].typ, pairs[0].other, pairs[0].dir, pairs[1].typ, pairs[1].other, pairs[1].dir, pairs[2].typ, pairs[2].other, pairs[2].dir).Scan(&fromSQL); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := decodePairs(nil, fromSQL); err != nil || !reflect.DeepEqual(got, pairs) {
+		t.Fatalf("SQLite's %s: %v %v", fromSQL, got, err)
+	}
+	if got, err := decodePairs(nil, []byte(" [ ] ")); err != nil || len(got) != 0 {
+		t.Fatalf("empty: %v %v", got, err)
+	}
+	for _, bad := range []string{``, `{}`, `[`, `[["a","b",3]`, `[["a","b",4]]`, `[["a","b",0]]`, `[["a","b"]]`, `[["a",1,3]]`, `[["a","b",3],]`, `[["a","b",3]]x`, `[["a","b\x",3]]`, `[["a","b,3]]`} {
+		if _, err := decodePairs(nil, []byte(bad)); err == nil {
+			t.Errorf("decoded %q", bad)
+		}
 	}
 }
