@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -315,18 +316,33 @@ func CanonicalRelations(rows []RelationRow) []RelationRow {
 		return nil
 	}
 	out := make([]RelationRow, 0, len(rows))
-	seen := make(map[RelationRow]bool, len(rows))
+	var seen map[RelationRow]bool // for many rows; a few are compared one by one
+	if len(rows) > smallRows {
+		seen = make(map[RelationRow]bool, len(rows))
+	}
 	for _, r := range rows {
-		r.Source = strings.ToLower(r.Source)
-		r.Target = strings.ToLower(r.Target)
-		if r.Source == "" || r.Target == "" || r.Type == "" || seen[r] {
+		r.Source = toLower(r.Source)
+		r.Target = toLower(r.Target)
+		if r.Source == "" || r.Target == "" || r.Type == "" {
 			continue
 		}
-		seen[r] = true
+		if seen != nil {
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+		} else if slices.Contains(out, r) {
+			continue
+		}
 		out = append(out, r)
 	}
 	return out
 }
+
+// smallRows is up to how many rows a set of relation rows is deduplicated
+// by comparing each with the others rather than through a map: an entity
+// has a handful, and the map was most of what canonicalising them cost.
+const smallRows = 32
 
 // ChangedRelationSources returns the sources of rows present in exactly one of
 // old and new, without duplicates and sorted: the entities whose stitched

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,32 +35,50 @@ type pairRow struct {
 // without duplicates. Every row has the entity as source or target (the
 // planner refuses an apply where one does not).
 func packRelations(self string, rows []catalog.RelationRow) []pairRow {
-	seen := make(map[catalog.RelationRow]bool, len(rows))
+	// uniq are the distinct rows; taken[i] marks uniq[i] stored as the twin
+	// of a pair. An entity has a handful of rows: they are compared one by
+	// one, which cost less than the maps it took (two per entity); many
+	// (a group listing its members) are found through a map.
 	uniq := make([]catalog.RelationRow, 0, len(rows))
+	var at map[catalog.RelationRow]int
+	if len(rows) > smallRows {
+		at = make(map[catalog.RelationRow]int, len(rows))
+	}
+	index := func(r catalog.RelationRow) int {
+		if at == nil {
+			return slices.Index(uniq, r)
+		}
+		if i, ok := at[r]; ok {
+			return i
+		}
+		return -1
+	}
 	for _, r := range rows {
-		if !seen[r] {
-			seen[r] = true
+		if index(r) < 0 {
+			if at != nil {
+				at[r] = len(uniq)
+			}
 			uniq = append(uniq, r)
 		}
 	}
-	taken := map[catalog.RelationRow]bool{} // rows stored as the twin of a pair
+	taken := make([]bool, len(uniq))
 	out := make([]pairRow, 0, len(uniq)/2+1)
-	for _, r := range uniq {
-		if r.Source != self || taken[r] {
+	for i, r := range uniq {
+		if r.Source != self || taken[i] {
 			continue
 		}
 		if rev, ok := catalog.ReverseRelation(r.Type); ok {
 			twin := catalog.RelationRow{Source: r.Target, Type: rev, Target: self}
-			if twin != r && seen[twin] && !taken[twin] {
-				taken[twin] = true
+			if t := index(twin); twin != r && t >= 0 && !taken[t] {
+				taken[t] = true
 				out = append(out, pairRow{typ: r.Type, other: r.Target, dir: dirBoth})
 				continue
 			}
 		}
 		out = append(out, pairRow{typ: r.Type, other: r.Target, dir: dirOut})
 	}
-	for _, r := range uniq {
-		if r.Source != self && !taken[r] {
+	for i, r := range uniq {
+		if r.Source != self && !taken[i] {
 			out = append(out, pairRow{typ: r.Type, other: r.Source, dir: dirIn})
 		}
 	}
@@ -234,6 +253,9 @@ func readJSONString(b []byte, i int) (string, int, bool) {
 type relationStmts struct {
 	byOrig, del, ins, insBatch *sql.Stmt
 }
+
+// smallRows is up to how many rows packRelations compares one by one.
+const smallRows = 32
 
 // relBatch is how many originators' rows one INSERT writes (3 variables
 // each): one statement per row made the per-call overhead most of the cost.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"slices"
 	"sort"
 	"testing"
 
@@ -33,6 +34,17 @@ func TestPackRelations(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("packed:\n got %v\nwant %v", got, want)
+	}
+	// Many rows (a group listing its members) pack alike.
+	many := slices.Clone(in)
+	wantMany := slices.Clone(want)
+	for i := 0; i < 2*smallRows; i++ {
+		u := fmt.Sprintf("user:default/u%d", i)
+		many = append(many, row(u, "memberOf", self), row(self, "hasMember", u), row(u, "memberOf", self))
+		wantMany = slices.Insert(wantMany, len(wantMany)-2, pairRow{"hasMember", u, dirBoth})
+	}
+	if got := packRelations(self, many); !reflect.DeepEqual(got, wantMany) {
+		t.Fatalf("packed many:\n got %v\nwant %v", got, wantMany)
 	}
 	// Expanding the stored rows gives the input back, without the duplicate.
 	var back []catalog.RelationRow
