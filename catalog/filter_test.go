@@ -211,3 +211,20 @@ func TestToLower(t *testing.T) {
 		}
 	}
 }
+
+// Ref.String is the lower-cased kind:namespace/name, the namespace
+// defaulted, for any bytes.
+func TestRefString(t *testing.T) {
+	rng := rand.New(rand.NewSource(6))
+	pick := []string{"", "Component", "default", "API", "Ünïcode", "a-B_c.9", "ÄB", "\xff", "Z"}
+	for i := 0; i < 2000; i++ {
+		r := Ref{Kind: pick[rng.Intn(len(pick))], Namespace: pick[rng.Intn(len(pick))], Name: pick[rng.Intn(len(pick))]}
+		ns := r.Namespace
+		if ns == "" {
+			ns = DefaultNamespace
+		}
+		if got, want := r.String(), strings.ToLower(r.Kind+":"+ns+"/"+r.Name); got != want {
+			t.Fatalf("%#v.String() = %q, want %q", r, got, want)
+		}
+	}
+}

@@ -191,6 +191,7 @@ func NewPlanner(in PlanInput) (*Planner, error) {
 func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
 	a := &pl.in.Apply
 	writes := make([]EntityWrite, 0, len(part))
+	refs := make([]string, len(part))
 	for i := range part {
 		pr := &part[i]
 		if pr.Entity == nil {
@@ -200,6 +201,7 @@ func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
 			return nil, inputErrorf("apply %s: entity %d has no kind or name", a.LocationID, i)
 		}
 		self := pr.Entity.Ref().String()
+		refs[i] = self
 		for _, rel := range pr.Relations {
 			if !strings.EqualFold(rel.Source, self) && !strings.EqualFold(rel.Target, self) { // refs are lower-cased below
 				return nil, inputErrorf("apply %s: relation %s %s %s of entity %s has the entity as neither source nor target",
@@ -210,7 +212,7 @@ func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
 	for i := range part {
 		pr := &part[i]
 		r := pr.Entity.Ref()
-		ref := r.String()
+		ref := refs[i]
 		src := SourceKeyOf(pr.Entity)
 		if pl.seen[ref] {
 			c := ProcessingError{Source: src, Doc: -1, Entity: ref, Name: "ConflictError",
@@ -239,7 +241,7 @@ func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
 			pl.updated++
 			writes = append(writes, EntityWrite{
 				Ref: ref, Prev: prev, Processed: pr, KeepBody: true, UID: prev.UID,
-				Kind: strings.ToLower(r.Kind), Namespace: strings.ToLower(r.Namespace), Name: strings.ToLower(r.Name),
+				Kind: toLower(r.Kind), Namespace: toLower(r.Namespace), Name: toLower(r.Name),
 				SourceKey: prev.SourceKey, ParentRef: prev.ParentRef, Hash: prev.Hash, Errors: errs,
 			})
 			continue
@@ -251,7 +253,7 @@ func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
 				return nil, err
 			}
 		}
-		parent := strings.ToLower(pr.Parent)
+		parent := toLower(pr.Parent)
 		if prev != nil && prev.LocationID == a.LocationID && prev.Hash == hash && prev.Errors == errs &&
 			!prev.Orphan && prev.ParentRef == parent && prev.SourceKey == src {
 			pl.p.Unchanged++
@@ -267,7 +269,7 @@ func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
 		}
 		writes = append(writes, EntityWrite{
 			Ref: ref, Prev: prev, Processed: pr, UID: uid,
-			Kind: strings.ToLower(r.Kind), Namespace: strings.ToLower(r.Namespace), Name: strings.ToLower(r.Name),
+			Kind: toLower(r.Kind), Namespace: toLower(r.Namespace), Name: toLower(r.Name),
 			SourceKey: src, ParentRef: parent, Hash: hash, Errors: errs,
 			Relations: CanonicalRelations(pr.Relations),
 		})

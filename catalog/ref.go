@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"strings"
+	"unsafe"
 )
 
 // Ref identifies an entity: kind, namespace and name (REFERENCE.md §1.5).
@@ -83,7 +84,19 @@ func (r Ref) String() string {
 	if ns == "" {
 		ns = DefaultNamespace
 	}
-	return strings.ToLower(r.Kind + ":" + ns + "/" + r.Name)
+	// One allocation: the parts are joined and lower-cased in one buffer
+	// (a kind is capitalised, so joining and then lower-casing made two).
+	b := make([]byte, 0, len(r.Kind)+len(ns)+len(r.Name)+2)
+	b = append(append(append(append(append(b, r.Kind...), ':'), ns...), '/'), r.Name...)
+	for i, c := range b {
+		if c >= 0x80 {
+			return strings.ToLower(string(b))
+		}
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // Equal compares two refs case-insensitively.
