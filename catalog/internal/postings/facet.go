@@ -134,7 +134,7 @@ func (c *facetCache) remap(to []uint32) {
 // cheaper than patching that many). Under the index write lock.
 func (ix *Index) patchColumns(puts []Staged, deletes []uint32, gen uint64) {
 	for k := range ix.columns {
-		c := &k.facets
+		c := &k.m().facets
 		switch {
 		case ix.keyByID[k.id] != k || !c.maintained():
 		case k.multi != 0 && ix.val(k.multi).n > 0:
@@ -153,7 +153,7 @@ func (ix *Index) patchColumns(puts []Staged, deletes []uint32, gen uint64) {
 // patchColumn sets the column entries of puts and deletes; false if a
 // value could not be placed (the column is then dropped).
 func (ix *Index) patchColumn(k *Key, puts []Staged, deletes []uint32) bool {
-	c := &k.facets
+	c := &k.m().facets
 	for _, id := range deletes {
 		if int(id) < len(c.col) {
 			c.col[id] = 0
@@ -170,8 +170,9 @@ func (ix *Index) patchColumn(k *Key, puts []Staged, deletes []uint32) bool {
 				continue
 			}
 			s := ix.valStr(pid)
-			pos := sort.SearchStrings(k.sortedV, s)
-			if pos == len(k.sortedP) || k.sortedP[pos] != pid {
+			x := k.m()
+			pos := sort.SearchStrings(x.sortedV, s)
+			if pos == len(x.sortedP) || x.sortedP[pos] != pid {
 				return false
 			}
 			c.col[st.ID] = uint32(pos + 1)

@@ -274,13 +274,13 @@ func TestColumnFollowsCommits(t *testing.T) {
 			t.Fatalf("round %d: facet\n got %v\nwant %v", round, got, want)
 		}
 		k := ix.keys["spec.owner"]
-		if k == nil || !k.facets.maintained() {
+		if k == nil || !k.m().facets.maintained() {
 			return 0
 		}
-		if wantKept && k.facets.builds != prev {
+		if wantKept && k.m().facets.builds != prev {
 			t.Fatalf("round %d: the column was rebuilt after a small write", round)
 		}
-		return k.facets.builds
+		return k.m().facets.builds
 	}
 	col := check(-1, false, 0)
 	if col == 0 {

@@ -77,7 +77,7 @@ func (ix *Index) FullText(term string, keys []string) *roaring.Bitmap {
 		ids = append(ids, vs...)
 	}
 	scan := func(k *Key) {
-		tc := k.text.get(ix, k)
+		tc := k.m().text.get(ix, k)
 		for _, vid := range tc.odd {
 			if strings.Contains(ix.valStr(vid), term) {
 				hit(vid)

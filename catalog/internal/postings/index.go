@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -85,6 +86,16 @@ type Key struct {
 	exists uint32
 	multi  uint32
 
+	// more is what reads of the key keep (sorted values, facets, text),
+	// made on the first such read: most keys of a large catalog are never
+	// read so, and holding all of it in every Key made the keys a tenth of
+	// the heap the collector walked during an ingest.
+	more atomic.Pointer[keyMore]
+}
+
+// keyMore is what a Key keeps once it is read sorted, faceted or
+// searched.
+type keyMore struct {
 	// sortedV lists the key's values in ascending order and sortedP the id
 	// of each: built on first use, then kept up to date by every commit
 	// (flushSorted), so neither is rebuilt nor looked up again after a write.
@@ -97,6 +108,23 @@ type Key struct {
 
 	facets facetCache
 	text   textCache // the values joined, for FullText (fulltext.go)
+}
+
+// m returns k's keyMore, making it on first use (readers may race to).
+func (k *Key) m() *keyMore {
+	if x := k.more.Load(); x != nil {
+		return x
+	}
+	k.more.CompareAndSwap(nil, &keyMore{})
+	return k.more.Load()
+}
+
+// built returns k's keyMore if its sorted values are built, else nil.
+func (k *Key) built() *keyMore {
+	if x := k.more.Load(); x != nil && x.built {
+		return x
+	}
+	return nil
 }
 
 // value is one posting list: the entities whose key has this value. Most
@@ -754,9 +782,9 @@ func (ix *Index) compactStrings() {
 	// The keys' sorted values still alias the old chunks: point them at the
 	// new ones so the old can go.
 	for _, k := range ix.keyByID {
-		if k != nil && k.built {
-			for i, vid := range k.sortedP {
-				k.sortedV[i] = ix.valStr(vid)
+		if x := builtOf(k); x != nil {
+			for i, vid := range x.sortedP {
+				x.sortedV[i] = ix.valStr(vid)
 			}
 		}
 	}
@@ -805,16 +833,16 @@ func (ix *Index) flushDirty() {
 }
 
 func (ix *Index) noteAdd(k *Key, vid uint32) {
-	if k.built {
+	if x := k.built(); x != nil {
 		ix.dirty[k] = true
-		k.pendAdd = append(k.pendAdd, vid)
+		x.pendAdd = append(x.pendAdd, vid)
 	}
 }
 
 func (ix *Index) noteDrop(k *Key) {
-	if k.built {
+	if x := k.built(); x != nil {
 		ix.dirty[k] = true
-		k.pendDrop = true
+		x.pendDrop = true
 	}
 }
 
@@ -824,24 +852,25 @@ func (ix *Index) noteDrop(k *Key) {
 // as every drop it merges: a value dropped since the last flush is free
 // (not live) and its id not yet reused, so liveness tells what to keep.
 func (ix *Index) flushSorted(k *Key) {
-	if !k.built || (len(k.pendAdd) == 0 && !k.pendDrop) {
+	x := k.built()
+	if x == nil || (len(x.pendAdd) == 0 && !x.pendDrop) {
 		return
 	}
 	mine := func(vid uint32) bool { v := ix.val(vid); return v.live && v.key == k.id }
 	var add []uint32
-	for _, vid := range k.pendAdd {
+	for _, vid := range x.pendAdd {
 		if mine(vid) {
 			add = append(add, vid)
 		}
 	}
 	sort.Slice(add, func(i, j int) bool { return ix.valStr(add[i]) < ix.valStr(add[j]) })
-	col := k.facets.maintained()
+	col := x.facets.maintained()
 	var remap []uint32 // old 1-based position → new one, 0 when dropped
 	if col {
-		remap = make([]uint32, len(k.sortedP)+1)
+		remap = make([]uint32, len(x.sortedP)+1)
 	}
-	outV := make([]string, 0, len(k.sortedV)+len(add))
-	outP := make([]uint32, 0, len(k.sortedP)+len(add))
+	outV := make([]string, 0, len(x.sortedV)+len(add))
+	outP := make([]uint32, 0, len(x.sortedP)+len(add))
 	push := func(vid uint32) {
 		if n := len(outP); n > 0 && outP[n-1] == vid {
 			return
@@ -849,11 +878,11 @@ func (ix *Index) flushSorted(k *Key) {
 		outV, outP = append(outV, ix.valStr(vid)), append(outP, vid)
 	}
 	i := 0
-	for pos, vid := range k.sortedP {
+	for pos, vid := range x.sortedP {
 		if !mine(vid) {
 			continue
 		}
-		s := k.sortedV[pos]
+		s := x.sortedV[pos]
 		for i < len(add) && ix.valStr(add[i]) < s {
 			push(add[i])
 			i++
@@ -866,21 +895,22 @@ func (ix *Index) flushSorted(k *Key) {
 	for ; i < len(add); i++ {
 		push(add[i])
 	}
-	k.sortedV, k.sortedP, k.pendAdd, k.pendDrop = outV, outP, nil, false
+	x.sortedV, x.sortedP, x.pendAdd, x.pendDrop = outV, outP, nil, false
 	if col {
-		k.facets.remap(remap)
+		x.facets.remap(remap)
 	}
 }
 
 // sortedValuePtrs returns sortedValues with each value's id (the page walk
 // looks values up by position instead of hashing each one). Both are
 // read-only. Call under RLock.
-func (ix *Index) sortedValuePtrs(k *Key) ([]string, []uint32) {
+func (ix *Index) sortedValuePtrs(key *Key) ([]string, []uint32) {
+	k := key.m()
 	k.sortMu.Lock()
 	defer k.sortMu.Unlock()
 	if !k.built {
-		ps := make([]uint32, 0, k.values.n)
-		k.values.each(func(vid uint32) { ps = append(ps, vid) })
+		ps := make([]uint32, 0, key.values.n)
+		key.values.each(func(vid uint32) { ps = append(ps, vid) })
 		vs := make([]string, len(ps))
 		for i, vid := range ps {
 			vs[i] = ix.valStr(vid)
@@ -923,4 +953,12 @@ func (ix *Index) replace(fresh *Index) {
 	gen := ix.gen
 	ix.state = fresh.state
 	ix.gen = max(ix.gen, gen) + 1 // caches of the old state are stale
+}
+
+// builtOf is k.built() for a key slot that may be free (nil).
+func builtOf(k *Key) *keyMore {
+	if k == nil {
+		return nil
+	}
+	return k.built()
 }

@@ -76,13 +76,13 @@ func (ix *Index) Facet(match *roaring.Bitmap, key string) []catalog.FacetCount {
 		return []catalog.FacetCount{}
 	}
 	if match == nil {
-		return k.facets.unfiltered(ix, k)
+		return k.m().facets.unfiltered(ix, k)
 	}
 	// One AND-cardinality per value is cheapest for keys with few values
 	// (kind, lifecycle); a key with many values (owners at a million
 	// entities) is counted in one pass over the matching ids instead.
 	if n := match.GetCardinality(); n < columnScanFactor*uint64(k.values.n) {
-		if col, vals, ok := k.facets.column(ix, k); ok {
+		if col, vals, ok := k.m().facets.column(ix, k); ok {
 			return countColumn(ix, match, col, vals)
 		}
 	}
