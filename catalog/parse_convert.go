@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
@@ -198,11 +199,24 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 // dangerously deep, before the parser sees them. It is a cheap over-estimate:
 // real files are far below its threshold; the exact limit (MaxDepth) is applied
 // while converting.
-func depthGuard(data []byte, limit int) error {
+func depthGuard(data []byte, limit int) error { return depthScan(data, limit, true) }
+
+// depthScan is depthGuard; words skips eight bytes at a time past the
+// start of a line where none of them counts (tests compare both ways).
+func depthScan(data []byte, limit int, words bool) error {
 	flow, line := 0, 1
 	lineStart := true
 	indent, seqs := 0, 0
-	for _, b := range data {
+	for i := 0; i < len(data); i++ {
+		if words && !lineStart {
+			for i+8 <= len(data) && !hasDepthByte8(data[i:]) {
+				i += 8
+			}
+			if i == len(data) {
+				break
+			}
+		}
+		b := data[i]
 		switch b {
 		case '[', '{':
 			flow++
@@ -234,4 +248,18 @@ func depthGuard(data []byte, limit int) error {
 		lineStart = false
 	}
 	return nil
+}
+
+// hasDepthByte8 reports whether the first eight bytes of b hold one that
+// depthScan counts past the start of a line: [ { ] } - or a line break.
+func hasDepthByte8(b []byte) bool {
+	w := binary.LittleEndian.Uint64(b)
+	return hasByte(w, '[')|hasByte(w, '{')|hasByte(w, ']')|hasByte(w, '}')|hasByte(w, '-')|hasByte(w, '\n') != 0
+}
+
+// hasByte is non-zero iff some byte of w is c.
+func hasByte(w uint64, c byte) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	v := w ^ uint64(c)*ones
+	return (v - ones) &^ v & high
 }

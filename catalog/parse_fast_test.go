@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"fmt"
 	"io/fs"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -171,4 +173,32 @@ func FuzzFastDecode(f *testing.F) {
 		}
 		checkFast(t, "fuzz", []byte(s))
 	})
+}
+
+// The eight-bytes-at-a-time scans over a document (printable, depthScan)
+// answer as the byte-by-byte ones do, whatever byte sits at whatever
+// position of a word.
+func TestScansByWordMatchByByte(t *testing.T) {
+	rng := rand.New(rand.NewSource(8))
+	alphabet := []byte("ab :-[]{}\n\r\t\\\x7f\x00\x1f ")
+	alphabet = append(alphabet, 0xc3, 0xa9, 0xff, 0xe2, 0x80, 0xa8)
+	for i := 0; i < 30000; i++ {
+		b := make([]byte, rng.Intn(64))
+		for j := range b {
+			if rng.Intn(3) == 0 {
+				b[j] = alphabet[rng.Intn(len(alphabet))]
+			} else {
+				b[j] = 'a' + byte(rng.Intn(26))
+			}
+		}
+		if got, want := printable(b, true), printable(b, false); got != want {
+			t.Fatalf("printable(%q) = %v by words, %v by bytes", b, got, want)
+		}
+		for _, limit := range []int{2, 4, 8} {
+			got, want := depthScan(b, limit, true), depthScan(b, limit, false)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("depthScan(%q, %d) = %v by words, %v by bytes", b, limit, got, want)
+			}
+		}
+	}
 }
