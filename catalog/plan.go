@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strings"
@@ -165,7 +166,7 @@ func PlanApply(in PlanInput) (*Plan, error) {
 type Planner struct {
 	in       PlanInput
 	describe func(string) string
-	seen     map[string]bool
+	seen     map[seenKey]struct{} // refs produced so far, hashed: a map the collector does not walk
 	added    int
 	updated  int
 	p        Plan
@@ -183,7 +184,19 @@ func NewPlanner(in PlanInput) (*Planner, error) {
 	if d == nil {
 		d = func(id string) string { return id }
 	}
-	return &Planner{in: in, describe: d, seen: make(map[string]bool, len(in.Stored))}, nil
+	return &Planner{in: in, describe: d, seen: make(map[seenKey]struct{}, len(in.Stored))}, nil
+}
+
+// seenKey is a ref hashed twice, independently: two refs share one with a
+// chance of 2^-128, and a map of them holds no pointers (a million refs as
+// strings were a million pointers the collector followed at every cycle
+// of the apply).
+type seenKey [2]uint64
+
+var seenSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func keyOfRef(ref string) seenKey {
+	return seenKey{maphash.String(seenSeeds[0], ref), maphash.String(seenSeeds[1], ref)}
 }
 
 // Next plans one part of the location's entities, in order; a ref produced
@@ -214,13 +227,14 @@ func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
 		r := pr.Entity.Ref()
 		ref := refs[i]
 		src := SourceKeyOf(pr.Entity)
-		if pl.seen[ref] {
+		key := keyOfRef(ref)
+		if _, dup := pl.seen[key]; dup {
 			c := ProcessingError{Source: src, Doc: -1, Entity: ref, Name: "ConflictError",
 				Message: fmt.Sprintf("Entity %s is produced more than once by location %s; the first one is kept", ref, pl.describe(a.LocationID))}
 			pl.p.Conflicts = append(pl.p.Conflicts, c)
 			continue
 		}
-		pl.seen[ref] = true
+		pl.seen[key] = struct{}{}
 		prev := pl.in.Stored[ref]
 		if prev != nil && prev.LocationID != a.LocationID && prev.LocationID != "" && pl.in.LocationAlive != nil && pl.in.LocationAlive(prev.LocationID) {
 			c := ProcessingError{Source: src, Doc: -1, Entity: ref, Name: "ConflictError",
@@ -290,7 +304,7 @@ func (pl *Planner) Finish(errs []ProcessingError, keepSources []string) *Plan {
 	p := &pl.p
 	var gone []*StoredEntity
 	for ref, s := range pl.in.Stored {
-		if s.LocationID != a.LocationID || pl.seen[ref] {
+		if _, seen := pl.seen[keyOfRef(ref)]; s.LocationID != a.LocationID || seen {
 			continue
 		}
 		if s.SourceKey != "" && keep[s.SourceKey] {

@@ -46,17 +46,17 @@ type applier struct {
 	pending   *stitchedPart   // stitched on other goroutines, written by the next writePart or finish
 	marked    map[string]bool // refs whose incoming rows changed since they were stitched
 	deferred  []deferredWrite // written by finish, stitched once with every row of the apply
-	deferRefs map[string]bool // refs of deferred
+	deferRefs map[refKey]bool // refs of deferred (hashed: no pointers for the collector)
 	keepBody  []*catalog.EntityWrite
 	staged    []postings.Staged
 	deleted   []uint32
-	inserted  []string // refs of inserted entities, for the search outbox (writeOutbox)
+	inserted  refList // refs of inserted entities, for the search outbox (writeOutbox)
 	rowWrites int64
 }
 
 func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*applier, error) {
 	ap := &applier{ctx: ctx, s: s, tx: tx, locationID: locationID, now: nowMillis(),
-		marked: map[string]bool{}, deferRefs: map[string]bool{}}
+		marked: map[string]bool{}, deferRefs: map[refKey]bool{}}
 	prep := func(dst **sql.Stmt, q string) error {
 		st, err := tx.PrepareContext(ctx, q)
 		if err != nil {
@@ -163,7 +163,7 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 			ap.nextID++
 			for _, r := range w.Relations {
 				// A deferred entity is stitched with every row anyway.
-				if r.Source != w.Ref && !ap.deferRefs[r.Source] {
+				if r.Source != w.Ref && !ap.deferRefs[keyOf(r.Source)] {
 					ap.marked[r.Source] = true
 				}
 			}
@@ -232,9 +232,9 @@ type deferredWrite struct {
 // and writeRows moves them to ap.deferred instead of writing them.
 func (ap *applier) deferTargets(full []*catalog.EntityWrite, jobs []*stitchJob) {
 	for i, w := range full {
-		if deferKinds[w.Kind] && !ap.deferRefs[w.Ref] {
+		if deferKinds[w.Kind] && !ap.deferRefs[keyOf(w.Ref)] {
 			jobs[i].deferred = true
-			ap.deferRefs[w.Ref] = true
+			ap.deferRefs[keyOf(w.Ref)] = true
 		}
 	}
 }
@@ -393,7 +393,7 @@ func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) err
 				j.bodyColumn(), textOf(j.final), j.etag, w.Errors, ap.now); err != nil {
 				return fmt.Errorf("insert %s: %w", w.Ref, err)
 			}
-			ap.inserted = append(ap.inserted, w.Ref)
+			ap.inserted.add(w.Ref)
 		}
 		ap.rowWrites++
 		jobs[i] = nil // its tokens live on in the staged doc only
@@ -412,6 +412,40 @@ func textOf(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
+// refList holds refs in one pointer-free buffer: the refs of a million
+// inserted entities, held until the end of the apply, were a million
+// strings the collector followed at every cycle.
+type refList struct {
+	buf  []byte
+	ends []int
+}
+
+func (l *refList) add(ref string) {
+	l.buf = append(l.buf, ref...)
+	l.ends = append(l.ends, len(l.buf))
+}
+
+func (l *refList) len() int { return len(l.ends) }
+
+func (l *refList) at(i int) string {
+	start := 0
+	if i > 0 {
+		start = l.ends[i-1]
+	}
+	return textOf(l.buf[start:l.ends[i]])
+}
+
+// sorted returns the refs in ascending order; they share l's buffer,
+// which must not change while they are in use.
+func (l *refList) sorted() []string {
+	out := make([]string, l.len())
+	for i := range out {
+		out[i] = l.at(i)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // outboxBatch is how many refs one outbox DELETE and INSERT take.
 const outboxBatch = 100
 
@@ -420,10 +454,10 @@ const outboxBatch = 100
 // ref, replacing an older one with a new, larger seq. Sorted refs keep the
 // outbox's ref index writes in order.
 func (ap *applier) writeOutbox() error {
-	if len(ap.inserted) == 0 {
+	if ap.inserted.len() == 0 {
 		return nil
 	}
-	sort.Strings(ap.inserted)
+	inserted := ap.inserted.sorted()
 	// REPLACE deletes the pending row of a ref (a delete not yet synced)
 	// and inserts the new one with a new seq, as the DELETE and INSERT of
 	// the triggers do, probing the ref index once.
@@ -434,7 +468,7 @@ func (ap *applier) writeOutbox() error {
 			full.Close()
 		}
 	}()
-	for refs := ap.inserted; len(refs) > 0; {
+	for refs := inserted; len(refs) > 0; {
 		n := min(len(refs), outboxBatch)
 		for i, r := range refs[:n] {
 			args[i] = r
@@ -456,7 +490,7 @@ func (ap *applier) writeOutbox() error {
 		}
 		refs = refs[n:]
 	}
-	ap.inserted = nil
+	ap.inserted = refList{}
 	return nil
 }
 
