@@ -198,17 +198,18 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 // depthGuard rejects sources whose nesting would make the YAML parser recurse
 // dangerously deep, before the parser sees them. It is a cheap over-estimate:
 // real files are far below its threshold; the exact limit (MaxDepth) is applied
-// while converting.
+// while converting. It counts flow brackets, and on each line the
+// indentation and the block sequence indicators ("- ") that open it.
 func depthGuard(data []byte, limit int) error { return depthScan(data, limit, true) }
 
 // depthScan is depthGuard; words skips eight bytes at a time past the
-// start of a line where none of them counts (tests compare both ways).
+// opening of a line where none of them counts (tests compare both ways).
 func depthScan(data []byte, limit int, words bool) error {
 	flow, line := 0, 1
-	lineStart := true
+	lineStart, lead := true, true // before anything but spaces; before anything but spaces and "- "
 	indent, seqs := 0, 0
 	for i := 0; i < len(data); i++ {
-		if words && !lineStart {
+		if words && !lead {
 			for i+8 <= len(data) && !hasDepthByte8(data[i:]) {
 				i += 8
 			}
@@ -229,7 +230,7 @@ func depthScan(data []byte, limit int, words bool) error {
 			}
 		case '\n':
 			line++
-			lineStart, indent, seqs = true, 0, 0
+			lineStart, lead, indent, seqs = true, true, 0, 0
 			continue
 		case ' ':
 			if lineStart {
@@ -240,21 +241,25 @@ func depthScan(data []byte, limit int, words bool) error {
 			}
 			continue
 		case '-':
-			seqs++
-			if indent+seqs > limit {
-				return fmt.Errorf("line %d: nesting is deeper than the limit", line)
+			if lead && (i+1 == len(data) || data[i+1] == ' ' || data[i+1] == '\n' || data[i+1] == '\r') {
+				seqs++
+				if indent+seqs > limit {
+					return fmt.Errorf("line %d: nesting is deeper than the limit", line)
+				}
+				lineStart = false
+				continue
 			}
 		}
-		lineStart = false
+		lineStart, lead = false, false
 	}
 	return nil
 }
 
 // hasDepthByte8 reports whether the first eight bytes of b hold one that
-// depthScan counts past the start of a line: [ { ] } - or a line break.
+// depthScan counts past the opening of a line: [ { ] } or a line break.
 func hasDepthByte8(b []byte) bool {
 	w := binary.LittleEndian.Uint64(b)
-	return hasByte(w, '[')|hasByte(w, '{')|hasByte(w, ']')|hasByte(w, '}')|hasByte(w, '-')|hasByte(w, '\n') != 0
+	return hasByte(w, '[')|hasByte(w, '{')|hasByte(w, ']')|hasByte(w, '}')|hasByte(w, '\n') != 0
 }
 
 // hasByte is non-zero iff some byte of w is c.
