@@ -6,7 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // Stitching turns a stored body into the final entity the API serves: the
@@ -143,21 +144,30 @@ func spliceFinal(in StitchInput, e *Entity) ([]byte, bool, error) {
 // StitchRelations returns the relations of the entity ref: the rows whose
 // Source is ref, sorted by type then target, without duplicates.
 func StitchRelations(ref string, rows []RelationRow) []Relation {
-	var out []Relation
+	n := 0
+	for _, r := range rows {
+		if r.Source == ref {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Relation, 0, n)
 	for _, r := range rows {
 		if r.Source == ref {
 			out = append(out, Relation{Type: r.Type, TargetRef: r.Target})
 		}
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Type != out[j].Type {
-			return out[i].Type < out[j].Type
+	cmp := func(a, b Relation) int {
+		if c := strings.Compare(a.Type, b.Type); c != 0 {
+			return c
 		}
-		return out[i].TargetRef < out[j].TargetRef
-	})
+		return strings.Compare(a.TargetRef, b.TargetRef)
+	}
+	if !slices.IsSortedFunc(out, cmp) {
+		slices.SortFunc(out, cmp)
+	}
 	dedup := out[:1]
 	for _, r := range out[1:] {
 		if r != dedup[len(dedup)-1] {
