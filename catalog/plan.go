@@ -30,6 +30,7 @@ type StoredEntity struct {
 	Hash       string
 	Errors     string // EncodeErrors form
 	Orphan     bool
+	Etag       string // of the final JSON; set by stores that need it
 }
 
 // PlanInput is the input of PlanApply.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unsafe"
@@ -50,7 +51,7 @@ type applier struct {
 	keepBody  []*catalog.EntityWrite
 	staged    []postings.Staged
 	deleted   []uint32
-	inserted  refList // refs of inserted entities, for the search outbox (writeOutbox)
+	changed   refList // refs of entities whose final JSON this apply wrote or changed, for the search outbox (writeOutbox)
 	rowWrites int64
 }
 
@@ -388,12 +389,15 @@ func (ap *applier) writeRows(full []*catalog.EntityWrite, jobs []*stitchJob) err
 				j.bodyColumn(), textOf(j.final), j.etag, w.Errors, ap.now, w.Prev.ID); err != nil {
 				return fmt.Errorf("update %s: %w", w.Ref, err)
 			}
+			if j.etag != w.Prev.Etag {
+				ap.changed.add(w.Ref)
+			}
 		} else {
 			if _, err := ap.insEnt.ExecContext(ap.ctx, j.id, w.UID, w.Ref, w.Kind, w.Namespace, w.Name, ap.locationID, w.ParentRef, w.SourceKey, w.Hash,
 				j.bodyColumn(), textOf(j.final), j.etag, w.Errors, ap.now); err != nil {
 				return fmt.Errorf("insert %s: %w", w.Ref, err)
 			}
-			ap.inserted.add(w.Ref)
+			ap.changed.add(w.Ref)
 		}
 		ap.rowWrites++
 		jobs[i] = nil // its tokens live on in the staged doc only
@@ -449,15 +453,16 @@ func (l *refList) sorted() []string {
 // outboxBatch is how many refs one outbox DELETE and INSERT take.
 const outboxBatch = 100
 
-// writeOutbox records the inserted entities in the search outbox, as the
-// triggers of migration 0003 do for updates and deletes: one pending row per
-// ref, replacing an older one with a new, larger seq. Sorted refs keep the
-// outbox's ref index writes in order.
+// writeOutbox records the entities whose final JSON the apply wrote or
+// changed in the search outbox (migrations 0005 and 0010; the trigger of
+// migration 0003 records deletes): one pending row per ref, replacing an
+// older one with a new, larger seq. Sorted refs keep the outbox's ref
+// index writes in order.
 func (ap *applier) writeOutbox() error {
-	if ap.inserted.len() == 0 {
+	if ap.changed.len() == 0 {
 		return nil
 	}
-	inserted := ap.inserted.sorted()
+	refs := slices.Compact(ap.changed.sorted())
 	// REPLACE deletes the pending row of a ref (a delete not yet synced)
 	// and inserts the new one with a new seq, as the DELETE and INSERT of
 	// the triggers do, probing the ref index once.
@@ -468,7 +473,7 @@ func (ap *applier) writeOutbox() error {
 			full.Close()
 		}
 	}()
-	for refs := inserted; len(refs) > 0; {
+	for len(refs) > 0 {
 		n := min(len(refs), outboxBatch)
 		for i, r := range refs[:n] {
 			args[i] = r
@@ -490,7 +495,7 @@ func (ap *applier) writeOutbox() error {
 		}
 		refs = refs[n:]
 	}
-	ap.inserted = refList{}
+	ap.changed = refList{}
 	return nil
 }
 
@@ -595,6 +600,9 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 			}
 			if err != nil {
 				return fmt.Errorf("re-stitch %s: %w", j.ref, err)
+			}
+			if j.etag != j.oldEtag {
+				ap.changed.add(j.ref)
 			}
 			ap.rowWrites++
 		}

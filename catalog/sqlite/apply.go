@@ -157,12 +157,12 @@ func (s *Store) locationNames(ctx context.Context) (map[string]string, error) {
 	return out, rows.Err()
 }
 
-const storedCols = "id, uid, ref, location_id, source_key, parent_ref, hash, errors, orphan"
+const storedCols = "id, uid, ref, location_id, source_key, parent_ref, hash, errors, orphan, etag"
 
 func scanStored(sc scanner) (*catalog.StoredEntity, error) {
 	var e catalog.StoredEntity
 	var orphan int
-	err := sc.Scan(&e.ID, &e.UID, &e.Ref, &e.LocationID, &e.SourceKey, &e.ParentRef, &e.Hash, &e.Errors, &orphan)
+	err := sc.Scan(&e.ID, &e.UID, &e.Ref, &e.LocationID, &e.SourceKey, &e.ParentRef, &e.Hash, &e.Errors, &orphan, &e.Etag)
 	e.Orphan = orphan != 0
 	return &e, err
 }
