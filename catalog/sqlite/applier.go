@@ -563,11 +563,12 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 	// Each chunk is read here while the previous one is decoded, stitched
 	// and staged on the other cores; its rows are updated once that is done.
 	type restitched struct {
-		jobs   []*stitchJob
-		extra  []override
-		locs   []string
-		staged []postings.Staged
-		done   chan struct{}
+		jobs       []*stitchJob
+		extra      []override
+		locs       []string
+		staged     []postings.Staged
+		superseded []int // indexes in ap.staged of docs staged again in staged
+		done       chan struct{}
 	}
 	var pending *restitched
 	update := func() error {
@@ -577,6 +578,9 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 		}
 		pending = nil
 		<-p.done
+		for _, at := range p.superseded {
+			ap.staged[at].Supersede()
+		}
 		ap.staged = append(ap.staged, p.staged...) // published with the commit, or aborted
 		for i, j := range p.jobs {
 			if j.err != nil {
@@ -680,11 +684,15 @@ func (ap *applier) finish(plan *catalog.Plan) error {
 				}
 				if j.patched {
 					var prev *postings.Staged
-					if at, ok := stagedAt[uint32(j.id)]; ok {
+					at, inApply := stagedAt[uint32(j.id)]
+					if inApply {
 						prev = &staged[at]
 					}
 					if st, ok := ap.s.ix.Restage(uint32(j.id), j.ref, prev, catalog.IsStitchedKey, j.tokens, j.orig); ok {
 						next.staged = append(next.staged, st)
+						if inApply {
+							next.superseded = append(next.superseded, at)
+						}
 						continue
 					}
 					// Not in the index (it cannot happen: every stored

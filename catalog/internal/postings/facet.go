@@ -164,6 +164,9 @@ func (ix *Index) patchColumn(k *Key, puts []Staged, deletes []uint32) bool {
 	}
 	for i := range puts {
 		st := &puts[i]
+		if st.superseded {
+			continue
+		}
 		c.col[st.ID] = 0
 		for _, pid := range st.postings {
 			if ix.val(pid).key != k.id || pid == k.keyOnly {

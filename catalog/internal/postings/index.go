@@ -189,7 +189,16 @@ type Staged struct {
 	Ref      string
 	postings []uint32
 	multi    []uint32 // posting ids of keyOnly/first value of keys with several values
+	// superseded marks a doc staged again later in the same batch
+	// (Supersede): commit does not index it, only sweeps the values it
+	// alone created.
+	superseded bool
 }
+
+// Supersede marks st as staged again later in the same batch of puts (by
+// Restage): Commit indexes the later one only, instead of indexing st and
+// then replacing it, and drops the values only st used.
+func (st *Staged) Supersede() { st.superseded = true }
 
 // Stage interns docs' tokens (creating empty posting lists for new values)
 // without making them visible. Commit or Abort every staged batch.
@@ -354,6 +363,9 @@ func (ix *Index) commit(puts []Staged, deletes []uint32) {
 	}
 	for i := range puts {
 		st := &puts[i]
+		if st.superseded {
+			continue // swept below
+		}
 		sameRef := ix.live(st.ID) && ix.Ref(st.ID) == st.Ref
 		existed := ix.removeDoc(st.ID, sameRef, &emptied)
 		if existed {
@@ -438,13 +450,17 @@ func (ix *Index) removeDoc(id uint32, keepRef bool, emptied *[]uint32) bool {
 		return false
 	}
 	d := &ix.docs[id]
+	prevKey := ^uint32(0) // a key's values are consecutive: its sets are left once
 	for _, pid := range ix.posts.get(d.posts) {
 		v := ix.val(pid)
 		ix.removeFrom(v, id)
-		k := ix.keyByID[v.key]
-		ix.removeFrom(ix.val(k.exists), id)
-		if k.multi != 0 {
-			ix.removeFrom(ix.val(k.multi), id)
+		if v.key != prevKey {
+			prevKey = v.key
+			k := ix.keyByID[v.key]
+			ix.removeFrom(ix.val(k.exists), id)
+			if k.multi != 0 {
+				ix.removeFrom(ix.val(k.multi), id)
+			}
 		}
 		if v.n == 0 {
 			*emptied = append(*emptied, pid)
@@ -482,10 +498,14 @@ func (ix *Index) addStaged(st *Staged, sameRef bool, kindKey uint32) {
 	}
 	ix.byRef.insert(h, st.ID+1)
 	kinds, kind := 0, ""
+	prevKey := ^uint32(0) // a key's values are consecutive: its set is joined once
 	for _, pid := range st.postings {
 		v := ix.val(pid)
 		ix.addTo(v, st.ID)
-		ix.addTo(ix.val(ix.keyByID[v.key].exists), st.ID)
+		if v.key != prevKey {
+			prevKey = v.key
+			ix.addTo(ix.val(ix.keyByID[v.key].exists), st.ID)
+		}
 		if v.key == kindKey {
 			kinds, kind = kinds+1, ix.valStr(pid)
 		}

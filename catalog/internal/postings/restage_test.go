@@ -97,6 +97,15 @@ func TestRestageMatchesStage(t *testing.T) {
 		ix.Commit(append(first, again), nil)
 		check(t, ix)
 	})
+	t.Run("superseded in the same apply", func(t *testing.T) {
+		ix := New()
+		ix.Apply([]Doc{other}, nil)
+		first := ix.Stage([]Doc{{ID: 1, Ref: ref, Tokens: catalog.Flatten(before)}})
+		again := restage(t, ix, &first[0])
+		first[0].Supersede()
+		ix.Commit(append(first, again), nil)
+		check(t, ix)
+	})
 	t.Run("committed", func(t *testing.T) {
 		ix := New()
 		ix.Apply([]Doc{other, {ID: 1, Ref: ref, Tokens: catalog.Flatten(before)}}, nil)
