@@ -59,6 +59,14 @@ type Document struct {
 	lineOffset int        // added to node lines: the chunk's first line - 1
 }
 
+// MayHavePlaceholders reports whether the document may hold a $text, $json
+// or $yaml substitution: false only for one decoded by the fast path (no
+// escapes, so every key is spelled out) whose text has no '$' at all,
+// which spares walking the whole decoded document for one.
+func (d *Document) MayHavePlaceholders() bool {
+	return d.raw == nil || bytes.IndexByte(d.raw, '$') >= 0
+}
+
 // FileError is a whole-source failure of ParseDocuments: too big, not UTF-8,
 // an alias bomb, too many documents. It unwraps to an *InputError.
 type FileError struct {

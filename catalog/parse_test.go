@@ -263,3 +263,22 @@ func TestParseDocumentsDirectivesAndEndMarkers(t *testing.T) {
 		t.Fatalf("%+v", docs)
 	}
 }
+
+// Only a document decoded by the fast path without a '$' in its text is
+// known to hold no substitution; an escaped key ("\x24text", decoded by
+// yaml.v3) is a substitution too.
+func TestMayHavePlaceholders(t *testing.T) {
+	docs := mustParse(t, "kind: Component\nmetadata:\n  name: a\n---\nkind: API\nspec:\n  definition:\n    $text: ./api.yaml\n---\nkind: API\nspec:\n  definition:\n    \"\\x24text\": ./api.yaml\n")
+	if len(docs) != 3 {
+		t.Fatalf("%d documents", len(docs))
+	}
+	for i, want := range []bool{false, true, true} {
+		if got := docs[i].MayHavePlaceholders(); got != want {
+			t.Errorf("document %d: MayHavePlaceholders = %v, want %v", i, got, want)
+		}
+	}
+	def := docs[2].Value["spec"].(map[string]any)["definition"].(map[string]any)
+	if _, ok := def["$text"]; !ok {
+		t.Fatalf("escaped key decoded as %v", def)
+	}
+}

@@ -16,9 +16,13 @@ func (w *walk) processItem(ctx context.Context, it *item) result {
 	if d.Err != nil {
 		return w.failed(it, d.Value, nil, []catalog.ProcessingError{*d.Err})
 	}
-	resolved, err := catalog.ResolvePlaceholders(ctx, d.Value, it.base, placeholderReader{readers: w.e.readers, fromURL: it.fromURL})
-	if err != nil {
-		return w.failed(it, d.Value, nil, d.Annotate(placeholderErrors(err)))
+	resolved := d.Value
+	if d.MayHavePlaceholders() {
+		var err error
+		resolved, err = catalog.ResolvePlaceholders(ctx, d.Value, it.base, placeholderReader{readers: w.e.readers, fromURL: it.fromURL})
+		if err != nil {
+			return w.failed(it, d.Value, nil, d.Annotate(placeholderErrors(err)))
+		}
 	}
 	ent, errs := w.e.kinds.Check(resolved)
 	if len(errs) > 0 || ent == nil {
