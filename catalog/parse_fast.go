@@ -46,14 +46,20 @@ func fastDecode(data []byte, maxDepth int) (v map[string]any, line int, ok bool)
 	}
 	d := fastDecoder{maxDepth: maxDepth, lines: make([]fastLine, 0, 48), raw: make([][]byte, 0, 64)}
 	d.finalBreak = len(data) > 0 && data[len(data)-1] == '\n'
-	n := 0
+	// Every line's content is a substring of one copy of the document:
+	// one allocation a document instead of one a line.
+	text := string(data)
+	n, at := 0, 0 // at: the offset of data in text
 	for len(data) > 0 {
 		n++
 		var l []byte
+		start := at
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			l, data = data[:i], data[i+1:]
+			at += i + 1
 		} else {
 			l, data = data, nil
+			at += len(l)
 		}
 		d.raw = append(d.raw, bytes.TrimSuffix(l, []byte{'\r'}))
 		l = bytes.TrimRight(l, " \r")
@@ -64,7 +70,7 @@ func fastDecode(data []byte, maxDepth int) (v map[string]any, line int, ok bool)
 		if ind == len(l) || l[ind] == '#' {
 			continue // blank or comment
 		}
-		c := string(l[ind:])
+		c := text[start+ind : start+len(l)]
 		if len(d.lines) == 0 && ind == 0 && (c == "---" || strings.HasPrefix(c, "--- ")) {
 			if rest := strings.TrimSpace(c[3:]); rest == "" || rest[0] == '#' {
 				continue // the document marker the splitter left on top

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Stitching turns a stored body into the final entity the API serves: the
@@ -204,12 +205,21 @@ func BodyJSON(e *Entity) ([]byte, error) {
 	c.Status = nil
 	c.Metadata.UID = ""
 	c.Metadata.Etag = ""
-	b, err := appendEntity(make([]byte, 0, 1024), &c)
+	buf := bodyBufs.Get().(*[]byte)
+	b, err := appendEntity((*buf)[:0], &c)
 	if err != nil {
 		return nil, fmt.Errorf("encode body of %s: %w", e.Ref(), err)
 	}
-	return b, nil
+	out := bytes.Clone(b) // the body is kept: exactly its size, not a grown buffer's
+	if cap(b) <= 1<<20 {
+		*buf = b[:0]
+		bodyBufs.Put(buf)
+	}
+	return out, nil
 }
+
+// bodyBufs are BodyJSON's scratch buffers.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // EncodeErrors is the stored form of processing errors: "" for none, so an
 // unchanged empty list compares equal without decoding.
