@@ -239,14 +239,15 @@ func (ix *Index) intern(st *Staged, toks catalog.FlatTokens, origs catalog.Origi
 		}
 		for j, t := range run {
 			s := t.Value
-			vid := ix.lookup(k, s)
+			h := hashOf(s)
+			vid := k.values.find(h, func(vid uint32) bool { return ix.valStr(vid) == s })
 			if vid == 0 {
 				orig := s
 				if o, ok := origs.Get(key, s); ok {
 					orig = o
 				}
 				vid = ix.newValue(k, s, orig)
-				k.values.insert(hashOf(s), vid)
+				k.values.insert(h, vid)
 				ix.noteAdd(k, vid)
 			}
 			st.postings = append(st.postings, vid)
