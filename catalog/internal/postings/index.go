@@ -65,6 +65,8 @@ type state struct {
 	// oddDocs counts the live docs whose ref does not begin with their kind.
 	kinds   kindSegs
 	oddDocs int
+	// keyCache is keyFor's cache of recently staged keys.
+	keyCache [keyCacheLen]*Key
 	// columns holds the keys whose facet column commits keep up to date
 	// (facetCache); readers add to it under colMu.
 	colMu   sync.Mutex
@@ -226,10 +228,7 @@ func (ix *Index) intern(st *Staged, toks catalog.FlatTokens, origs catalog.Origi
 		run := toks[:n]
 		toks = toks[n:]
 		key := run[0].Key
-		k := ix.keys[key]
-		if k == nil {
-			k = ix.newKey(key)
-		}
+		k := ix.keyFor(key)
 		if run[0].KeyOnly {
 			if k.keyOnly == 0 {
 				k.keyOnly = ix.newValue(k, "", "")
@@ -537,6 +536,35 @@ func (ix *Index) newKey(name string) *Key {
 	ix.keys[name] = k
 	k.exists = ix.newSet(k)
 	return k
+}
+
+// keyFor returns the key named name, made if new. A small cache in front
+// of the key map answers the keys every entity has without hashing their
+// names: a name's slot comes from its length and two of its bytes, and a
+// hit is checked by comparing the names (equal strings of one origin, a
+// constant, compare by pointer). Under the write lock.
+func (ix *Index) keyFor(name string) *Key {
+	slot := &ix.keyCache[keySlot(name)]
+	if k := *slot; k != nil && k.name == name && ix.keyByID[k.id] == k {
+		return k
+	}
+	k := ix.keys[name]
+	if k == nil {
+		k = ix.newKey(name)
+	}
+	*slot = k
+	return k
+}
+
+// keyCacheLen is the number of keyFor's cache slots (a power of two).
+const keyCacheLen = 4096
+
+func keySlot(s string) int {
+	n := len(s)
+	if n == 0 {
+		return 0
+	}
+	return (n*131 + int(s[n-1])*31 + int(s[n/2])*7 + int(s[n*3/4])) & (keyCacheLen - 1)
 }
 
 // hasMulti reports whether entity e has several values for k.
