@@ -164,7 +164,7 @@ func (ap *applier) writePart(writes []catalog.EntityWrite) error {
 			ap.nextID++
 			for _, r := range w.Relations {
 				// A deferred entity is stitched with every row anyway.
-				if r.Source != w.Ref && !ap.deferRefs[keyOf(r.Source)] {
+				if r.Source != w.Ref && !ap.isDeferred(r.Source) {
 					ap.marked[r.Source] = true
 				}
 			}
@@ -219,6 +219,13 @@ func (ap *applier) pipeline(full []*catalog.EntityWrite, jobs []*stitchJob) erro
 // are). Held until then are these kinds' decoded entities (a fifth of that
 // organisation), not the parts they came in.
 var deferKinds = map[string]bool{"group": true, "domain": true, "system": true, "resource": true}
+
+// isDeferred reports whether ref's entity is deferred by this apply (only
+// a ref of deferKinds can be: the others skip hashing it).
+func (ap *applier) isDeferred(ref string) bool {
+	i := strings.IndexByte(ref, ':')
+	return i > 0 && deferKinds[ref[:i]] && ap.deferRefs[keyOf(ref)]
+}
 
 // deferredWrite is an entity write whose relation rows are written and
 // whose stitching and row wait for finish.
