@@ -87,30 +87,22 @@ func StitchPrepared(p *Prepared, ref string, rows []RelationRow, errs []Processi
 	copy(out[at:], etag)
 	bodyToks, bodyOrig := readTokens(p.tokens)
 	add, addOrig := StitchedTokens(etag, rels)
-	return out, etag, mergeTokens(bodyToks, add), mergeOriginals(bodyOrig, addOrig), nil
+	ts = mergeSorted(bodyToks, add, func(t Token) (string, string) { return t.Key, t.Value })
+	orig = mergeSorted(bodyOrig, addOrig, func(o Original) (string, string) { return o.Key, o.Value })
+	return out, etag, ts, orig, nil
 }
 
-// mergeTokens merges two sorted lists without a key in common.
-func mergeTokens(a, b FlatTokens) FlatTokens {
-	out := make(FlatTokens, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if a[0].Key < b[0].Key || a[0].Key == b[0].Key && a[0].Value <= b[0].Value {
-			out, a = append(out, a[0]), a[1:]
-		} else {
-			out, b = append(out, b[0]), b[1:]
-		}
-	}
-	return append(append(out, a...), b...)
-}
-
-// mergeOriginals merges two sorted lists without a key in common.
-func mergeOriginals(a, b Originals) Originals {
+// mergeSorted merges two lists sorted by key (and value) without a key
+// in common: a body's tokens or originals and the stitched keys'.
+func mergeSorted[T any](a, b []T, kv func(T) (string, string)) []T {
 	if len(b) == 0 {
 		return a
 	}
-	out := make(Originals, 0, len(a)+len(b))
+	out := make([]T, 0, len(a)+len(b))
 	for len(a) > 0 && len(b) > 0 {
-		if a[0].Key < b[0].Key || a[0].Key == b[0].Key && a[0].Value <= b[0].Value {
+		ak, av := kv(a[0])
+		bk, bv := kv(b[0])
+		if ak < bk || ak == bk && av <= bv {
 			out, a = append(out, a[0]), a[1:]
 		} else {
 			out, b = append(out, b[0]), b[1:]
