@@ -216,8 +216,9 @@ func (ap *applier) pipeline(full []*catalog.EntityWrite, jobs []*stitchJob) erro
 // so stitched with their part they were stitched a second time once a later
 // part added rows with them as source (26,796 of a generated 100,000-entity
 // organisation's entities; 9,422 components, depended on by later ones, still
-// are). Held until then are these kinds' decoded entities (a fifth of that
-// organisation), not the parts they came in.
+// are, by patching their stored final JSON). Held until then are these
+// kinds' entities (a fifth of that organisation) prepared — body JSON and
+// encoded tokens, no pointers (catalog.Prepare) — not the parts they came in.
 var deferKinds = map[string]bool{"group": true, "domain": true, "system": true, "resource": true}
 
 // isDeferred reports whether ref's entity is deferred by this apply (only
