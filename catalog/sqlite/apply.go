@@ -315,6 +315,9 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 	s.in.begin()
 	s.in.mu.Unlock()
 	err = fn(ap)
+	if err == nil {
+		err = ap.writeOutbox()
+	}
 	if err != nil {
 		ap.drain()
 		ap.close()
@@ -326,23 +329,14 @@ func (s *Store) inTx(ctx context.Context, locationID string, fn func(*applier) e
 		return err
 	}
 	ap.close()
-	// The index publishes the write while SQLite writes the search outbox
-	// (a million refs take seconds) and commits; if either fails, the
-	// transaction is rolled back and the index rebuilt from what SQLite
-	// holds.
-	commit := func() error {
-		if err := ap.writeOutbox(); err != nil {
-			tx.Rollback()
-			return err
-		}
-		return tx.Commit()
-	}
+	// The index publishes the write while SQLite commits it; if the commit
+	// fails, the index is rebuilt from what SQLite holds.
 	rebuild := func() (*postings.Index, error) {
 		fresh := postings.New()
 		_, err := s.rebuildIndex(ctx, fresh)
 		return fresh, err
 	}
-	err = s.ix.CommitWith(ap.staged, ap.deleted, commit, rebuild)
+	err = s.ix.CommitWith(ap.staged, ap.deleted, tx.Commit, rebuild)
 	s.in.mu.Lock()
 	if err != nil {
 		s.in.rollback()

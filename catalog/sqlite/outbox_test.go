@@ -10,9 +10,9 @@ import (
 	"github.com/portico-dev/portico/catalog"
 )
 
-// The search outbox is written while the index publishes the apply; when
-// that write fails, the apply fails whole: SQLite keeps what it had, and
-// the index, already holding the apply, is rebuilt from it.
+// The search outbox is written in the apply's transaction, after the
+// entities; when that write fails, the apply fails whole: SQLite keeps what
+// it had, and nothing of the apply reaches the index.
 func TestFailedOutboxWriteLosesNothing(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, t.TempDir())
