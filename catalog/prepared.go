@@ -50,7 +50,7 @@ func Prepare(e *Entity, body []byte, uid string) (*Prepared, bool) {
 	c.Metadata.UID, c.Metadata.Etag = uid, ""
 	c.Relations, c.Status = nil, nil
 	ts, orig := TokensOfEntity(&c)
-	return &Prepared{body: body, meta: meta + 1, uid: uid, tokens: appendTokens(nil, ts, orig)}, true
+	return &Prepared{body: body, meta: meta + 1, uid: uid, tokens: appendTokens(make([]byte, 0, 32*len(ts)+48*len(orig)), ts, orig)}, true
 }
 
 // StitchPrepared is StitchTokens for a prepared entity (not an orphan):

@@ -232,7 +232,7 @@ func (ap *applier) isDeferred(ref string) bool {
 // whose stitching and row wait for finish.
 type deferredWrite struct {
 	w catalog.EntityWrite
-	p catalog.Processed // when j could not be prepared (j.prep nil)
+	p *catalog.Processed // when j could not be prepared (j.prep nil)
 	j *stitchJob
 }
 
@@ -259,8 +259,9 @@ func (ap *applier) deferWrite(w *catalog.EntityWrite, j *stitchJob) {
 		d.w.Processed = nil
 		j.entity, j.body = nil, nil
 	} else {
-		d.p = *w.Processed
-		d.p.Relations = nil
+		p := *w.Processed
+		p.Relations = nil
+		d.p = &p
 	}
 	j.deferred = false // stitched and written by writeDeferred
 	ap.deferred = append(ap.deferred, d)
@@ -278,7 +279,7 @@ func (ap *applier) writeDeferred() error {
 		for i := range part {
 			d := &part[i]
 			if d.j.prep == nil {
-				d.w.Processed = &d.p
+				d.w.Processed = d.p
 			}
 			full[i], jobs[i] = &d.w, d.j
 			if err := ap.readyToStitch(d.j, &d.w); err != nil {

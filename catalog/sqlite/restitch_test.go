@@ -106,3 +106,43 @@ func TestPatchedRestitchKeepsIndex(t *testing.T) {
 		t.Fatalf("the index after the applies differs from the one rebuilt from the stored entities:\n%s\nrebuilt:\n%s", live, rebuilt)
 	}
 }
+
+// A deferred entity that cannot be prepared (extra metadata keys) is held
+// decoded and stitched at the end like the prepared ones.
+func TestDeferredUnprepared(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	plain, extra := testGroup("plain", "a team"), testGroup("extra", "another team")
+	extra.Metadata.Extra = map[string]any{"customKey": "kept"}
+	l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/groups.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := processedOf(t, plain, extra, testComponent("a", "plain"), testComponent("b", "extra"))
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: ps}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.prepared.Load(); n != 1 {
+		t.Fatalf("%d groups held prepared, want 1", n)
+	}
+	for ref, owns := range map[string]string{"group:default/plain": "component:default/a", "group:default/extra": "component:default/b"} {
+		rec, err := s.EntityByRef(ctx, ref, catalog.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := rec.Entity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(e.Relations) != 1 || e.Relations[0].Type != "ownerOf" || e.Relations[0].TargetRef != owns {
+			t.Fatalf("%s relations %v", ref, e.Relations)
+		}
+		if ref == "group:default/extra" && e.Metadata.Extra["customKey"] != "kept" {
+			t.Fatalf("%s lost its extra metadata: %v", ref, e.Metadata.Extra)
+		}
+	}
+}
