@@ -1,13 +1,11 @@
 package catalog
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // The encoders here write exactly what encoding/json's Marshal writes for
@@ -81,14 +79,8 @@ func appendJSONString(dst []byte, s string) []byte {
 // case of a plain string is a few word operations instead of a branch per
 // byte.
 func plainJSON8(s string) bool {
-	const ones, high = 0x0101010101010101, 0x8080808080808080
-	w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))
-	// (v - ones) & ^v & high is non-zero iff some byte of v is zero; with
-	// n*ones subtracted, iff some byte is below n (n <= 0x80).
-	zero := func(v uint64) uint64 { return (v - ones) & ^v & high }
-	bad := w&high | (w-0x20*ones)&^w&high |
-		zero(w^('"'*ones)) | zero(w^('\\'*ones)) | zero(w^('<'*ones)) | zero(w^('>'*ones)) | zero(w^('&'*ones))
-	return bad == 0
+	w := word8(s)
+	return w&swarHigh|hasLess(w, 0x20)|hasByte(w, '"')|hasByte(w, '\\')|hasByte(w, '<')|hasByte(w, '>')|hasByte(w, '&') == 0
 }
 
 // appendJSONFloat appends f as json.Marshal does (ES6 number formatting).

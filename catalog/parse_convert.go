@@ -261,10 +261,3 @@ func hasDepthByte8(b []byte) bool {
 	w := binary.LittleEndian.Uint64(b)
 	return hasByte(w, '[')|hasByte(w, '{')|hasByte(w, ']')|hasByte(w, '}')|hasByte(w, '\n') != 0
 }
-
-// hasByte is non-zero iff some byte of w is c.
-func hasByte(w uint64, c byte) uint64 {
-	const ones, high = 0x0101010101010101, 0x8080808080808080
-	v := w ^ uint64(c)*ones
-	return (v - ones) &^ v & high
-}

@@ -380,12 +380,11 @@ func fastPrintable(data []byte) bool { return printable(data, true) }
 // printable is fastPrintable; words skips eight bytes at a time where all
 // are printable ASCII other than a backslash (tests compare both ways).
 func printable(data []byte, words bool) bool {
-	const ones, high = 0x0101010101010101, 0x8080808080808080
 	for i := 0; i < len(data); {
 		if words && i+8 <= len(data) {
 			w := binary.LittleEndian.Uint64(data[i:])
 			// No high bit, no byte below 0x20, no DEL, no backslash.
-			if w&high|(w-0x20*ones)&^w&high|hasByte(w, 0x7f)|hasByte(w, '\\') == 0 {
+			if w&swarHigh|hasLess(w, 0x20)|hasByte(w, 0x7f)|hasByte(w, '\\') == 0 {
 				i += 8
 				continue
 			}

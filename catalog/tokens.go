@@ -418,17 +418,10 @@ func (f *flattener) walkGo(path string, v any) {
 // key or value already in lower-case ASCII (returned as is): eight bytes
 // at a time instead of one. Tokenising lower-cases every key and value.
 func toLower(s string) string {
-	const ones = 0x0101010101010101
 	i := 0
-	if len(s) >= 8 {
-		p := unsafe.Pointer(unsafe.StringData(s))
-		for ; i+8 <= len(s); i += 8 {
-			w := *(*uint64)(unsafe.Add(p, i)) // byte order does not matter: every byte is tested alike
-			// A byte with its high bit set is not ASCII; b+0x3f has it set
-			// from 'A' up, b+0x25 from 'Z'+1 up (no carries below 0x80).
-			if w&(0x80*ones) != 0 || (w+0x3f*ones)&^(w+0x25*ones)&(0x80*ones) != 0 {
-				return lowerCopy(s)
-			}
+	for ; i+8 <= len(s); i += 8 {
+		if w := word8(s[i:]); w&swarHigh|upperASCII(w) != 0 { // not ASCII, or upper case
+			return lowerCopy(s)
 		}
 	}
 	for ; i < len(s); i++ {
@@ -442,11 +435,10 @@ func toLower(s string) string {
 // lowerCopy is strings.ToLower for a string that needs a copy: an ASCII
 // one (a description, a title) is lower-cased eight bytes at a time.
 func lowerCopy(s string) string {
-	const ones, high = 0x0101010101010101, 0x8080808080808080
 	n := len(s)
 	i := 0
 	for ; i+8 <= n; i += 8 {
-		if binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))&high != 0 {
+		if word8(s[i:])&swarHigh != 0 {
 			return strings.ToLower(s)
 		}
 	}
@@ -457,9 +449,8 @@ func lowerCopy(s string) string {
 	}
 	b := make([]byte, n)
 	for i = 0; i+8 <= n; i += 8 {
-		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
-		upper := (w + 0x3f*ones) &^ (w + 0x25*ones) & high // 'A'..'Z', as in toLower
-		binary.LittleEndian.PutUint64(b[i:], w|upper>>2)   // +0x20
+		w := word8(s[i:])
+		binary.LittleEndian.PutUint64(b[i:], w|upperASCII(w)>>2) // 'A'..'Z' +0x20
 	}
 	for ; i < n; i++ {
 		c := s[i]
