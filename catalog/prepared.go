@@ -1,9 +1,7 @@
 package catalog
 
 import (
-	"crypto/sha1"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"unsafe"
@@ -63,28 +61,7 @@ func StitchPrepared(p *Prepared, ref string, rows []RelationRow, errs []Processi
 			return nil, "", nil, nil, fmt.Errorf("stitch %s: %w", ref, err)
 		}
 	}
-	n := len(p.body) + len(p.uid) + len(etagPlaceholder) + len(status) + 64
-	for _, r := range rels {
-		n += 32 + len(r.Type) + len(r.TargetRef)
-	}
-	out := make([]byte, 0, n)
-	out = append(out, p.body[:p.meta]...)
-	out = appendJSONString(append(out, `"uid":`...), p.uid)
-	out = append(out, `,"etag":"`...)
-	at := len(out)
-	out = append(out, etagPlaceholder...)
-	out = append(out, `",`...)
-	out = append(out, p.body[p.meta:len(p.body)-1]...)
-	if len(rels) > 0 {
-		out = appendRelations(append(out, `,"relations":`...), rels)
-	}
-	if status != nil {
-		out = append(append(out, `,"status":`...), status...)
-	}
-	out = append(out, '}')
-	sum := sha1.Sum(out)
-	etag = hex.EncodeToString(sum[:])
-	copy(out[at:], etag)
+	out, etag := spliceBody(p.body, p.meta, p.uid, rels, status)
 	bodyToks, bodyOrig := readTokens(p.tokens)
 	add, addOrig := StitchedTokens(etag, rels)
 	ts = mergeSorted(bodyToks, add, func(t Token) (string, string) { return t.Key, t.Value })

@@ -2,8 +2,6 @@ package catalog
 
 import (
 	"bytes"
-	"crypto/sha1"
-	"encoding/hex"
 )
 
 // RestitchFinal is Stitch for an entity of which only the relation rows
@@ -53,32 +51,19 @@ func RestitchFinal(final []byte, oldEtag, ref string, rows []RelationRow) (out [
 	}
 	at += meta.value + len(`"etag":"`)
 	headEnd := len(final) - 1 // the closing brace
-	var status []byte         // `,"status":{…}`, kept as it is
+	var status []byte         // its JSON, kept as it is
 	if len(tail) > 0 {
 		headEnd = tail[0].start - 1 // the comma before it
 		if final[headEnd] != ',' {
 			return nil, "", nil, false
 		}
 		if st := tail[len(tail)-1]; st.key == "status" {
-			status = final[st.start-1 : st.end]
+			status = final[st.value:st.end]
 		}
 	}
 	rels = StitchRelations(ref, rows)
-	n := headEnd + len(status) + 16
-	for _, r := range rels {
-		n += 32 + len(r.Type) + len(r.TargetRef)
-	}
-	out = make([]byte, 0, n)
-	out = append(out, final[:headEnd]...)
-	if len(rels) > 0 {
-		out = appendRelations(append(out, `,"relations":`...), rels)
-	}
-	out = append(append(out, status...), '}')
-	copy(out[at:], etagPlaceholder)
-	sum := sha1.Sum(out)
-	etag = hex.EncodeToString(sum[:])
-	copy(out[at:], etag)
-	return out, etag, rels, true
+	out = appendTail(append(make([]byte, 0, headEnd+len(status)+tailSize(rels)), final[:headEnd]...), rels, status)
+	return out, sealEtag(out, at), rels, true
 }
 
 // member is one member of a JSON object: its key (unescaped only when it

@@ -80,35 +80,80 @@ func stitch(in StitchInput) (final []byte, etag string, stitched *Entity, err er
 	if len(in.Errors) > 0 {
 		e.Status = &Status{Items: StatusItems(in.Errors)}
 	}
-	b, ok, err := spliceFinal(in, &e)
+	b, etag, ok, err := spliceFinal(in, &e)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("stitch %s: %w", in.Ref, err)
 	}
-	if !ok {
-		if b, err = appendEntity(nil, &e); err != nil {
-			return nil, "", nil, fmt.Errorf("stitch %s: %w", in.Ref, err)
-		}
+	if ok {
+		return b, etag, &e, nil
 	}
-	sum := sha1.Sum(b)
-	etag = hex.EncodeToString(sum[:])
-	needle := []byte(`"etag":"` + etagPlaceholder + `"`)
-	i := bytes.Index(b, needle)
+	if b, err = appendEntity(nil, &e); err != nil {
+		return nil, "", nil, fmt.Errorf("stitch %s: %w", in.Ref, err)
+	}
+	i := bytes.Index(b, []byte(`"etag":"`+etagPlaceholder+`"`))
 	if i < 0 {
 		return nil, "", nil, fmt.Errorf("stitch %s: etag placeholder not found", in.Ref)
 	}
-	copy(b[i+len(`"etag":"`):], etag) // same length as the placeholder
-	return b, etag, &e, nil
+	return b, sealEtag(b, i+len(`"etag":"`)), &e, nil
 }
 
-// spliceFinal builds json.Marshal(e) from in.Body when it can: e is
-// in.Entity with uid, the etag placeholder, relations and status set, whose
-// encoding differs from the body's only by "uid" and "etag" first in
-// metadata and "relations" and "status" last. With an orphan annotation or
-// extra metadata keys (encoded through a map, keys sorted) it reports false.
-func spliceFinal(in StitchInput, e *Entity) ([]byte, bool, error) {
+// sealEtag puts the etag placeholder at b[at:], hashes b and puts the hash
+// there instead (the same length), returning it: an etag is the hash of
+// the final JSON with the placeholder in its place.
+func sealEtag(b []byte, at int) string {
+	copy(b[at:], etagPlaceholder)
+	sum := sha1.Sum(b)
+	etag := hex.EncodeToString(sum[:])
+	copy(b[at:], etag)
+	return etag
+}
+
+// spliceBody is the final JSON spliced from a body: the body up to and
+// including `"metadata":{` (body[:meta]), uid and the etag, the rest of the
+// body, the relations and the status (its JSON, or nil); and its etag.
+func spliceBody(body []byte, meta int, uid string, rels []Relation, status []byte) ([]byte, string) {
+	out := make([]byte, 0, len(body)+len(uid)+len(etagPlaceholder)+len(status)+tailSize(rels)+32)
+	out = append(out, body[:meta]...)
+	out = appendJSONString(append(out, `"uid":`...), uid)
+	out = append(out, `,"etag":"`...)
+	at := len(out)
+	out = append(out, etagPlaceholder...)
+	out = append(out, `",`...)
+	out = appendTail(append(out, body[meta:len(body)-1]...), rels, status)
+	return out, sealEtag(out, at)
+}
+
+// appendTail appends what stitching puts after the body: the relations,
+// the status (its JSON, or nil) and the closing brace.
+func appendTail(dst []byte, rels []Relation, status []byte) []byte {
+	if len(rels) > 0 {
+		dst = appendRelations(append(dst, `,"relations":`...), rels)
+	}
+	if status != nil {
+		dst = append(append(dst, `,"status":`...), status...)
+	}
+	return append(dst, '}')
+}
+
+// tailSize is about what appendTail adds for rels.
+func tailSize(rels []Relation) int {
+	n := 16
+	for _, r := range rels {
+		n += 32 + len(r.Type) + len(r.TargetRef)
+	}
+	return n
+}
+
+// spliceFinal builds json.Marshal(e), etag sealed, from in.Body when it
+// can: e is in.Entity with uid, the etag placeholder, relations and status
+// set, whose encoding differs from the body's only by "uid" and "etag"
+// first in metadata and "relations" and "status" last. With an orphan
+// annotation or extra metadata keys (encoded through a map, keys sorted)
+// it reports false.
+func spliceFinal(in StitchInput, e *Entity) ([]byte, string, bool, error) {
 	body := in.Body
 	if body == nil || in.Orphan || len(e.Metadata.Extra) > 0 || e.Metadata.UID == "" || len(body) < 2 || body[len(body)-1] != '}' {
-		return nil, false, nil
+		return nil, "", false, nil
 	}
 	// The body starts with {"apiVersion":A,"kind":K,"metadata":{ and then
 	// the metadata's fields after uid and etag (empty in a body).
@@ -116,30 +161,17 @@ func spliceFinal(in StitchInput, e *Entity) ([]byte, bool, error) {
 	prefix = appendJSONString(append(prefix, `,"kind":`...), e.Kind)
 	prefix = append(prefix, `,"metadata":{`...)
 	if !bytes.HasPrefix(body, prefix) {
-		return nil, false, nil
+		return nil, "", false, nil
 	}
-	n := len(body) + len(e.Metadata.UID) + len(e.Metadata.Etag) + 64
-	for _, r := range e.Relations {
-		// {"type":T,"targetRef":R,"target":{"kind":…,"namespace":…,"name":…}}
-		n += 72 + len(r.Type) + 2*len(r.TargetRef)
-	}
-	out := make([]byte, 0, n)
-	out = append(out, body[:len(prefix)]...)
-	out = appendJSONString(append(out, `"uid":`...), e.Metadata.UID)
-	out = appendJSONString(append(out, `,"etag":`...), e.Metadata.Etag)
-	out = append(out, ',')
-	out = append(out, body[len(prefix):len(body)-1]...)
-	if len(e.Relations) > 0 {
-		out = appendRelations(append(out, `,"relations":`...), e.Relations)
-	}
+	var status []byte
 	if e.Status != nil {
-		st, err := json.Marshal(e.Status)
-		if err != nil {
-			return nil, false, err
+		var err error
+		if status, err = json.Marshal(e.Status); err != nil {
+			return nil, "", false, err
 		}
-		out = append(append(out, `,"status":`...), st...)
 	}
-	return append(out, '}'), true, nil
+	out, etag := spliceBody(body, len(prefix), e.Metadata.UID, e.Relations, status)
+	return out, etag, true, nil
 }
 
 // StitchRelations returns the relations of the entity ref: the rows whose

@@ -142,7 +142,7 @@ func TestStitchFromBodyMatchesEncoding(t *testing.T) {
 		c := *e
 		c.Metadata.UID, c.Metadata.Etag = in.UID, etagPlaceholder
 		fallback := name == "orphan" || name == "no uid" || name == "extra keys"
-		if _, spliced, _ := spliceFinal(in, &c); spliced == fallback {
+		if _, _, spliced, _ := spliceFinal(in, &c); spliced == fallback {
 			t.Errorf("%s: spliced %v, want %v", name, spliced, !fallback)
 		}
 	}
