@@ -167,7 +167,7 @@ func PlanApply(in PlanInput) (*Plan, error) {
 type Planner struct {
 	in       PlanInput
 	describe func(string) string
-	seen     map[seenKey]struct{} // refs produced so far, hashed: a map the collector does not walk
+	seen     map[RefKey]struct{} // refs produced so far, hashed: a map the collector does not walk
 	added    int
 	updated  int
 	p        Plan
@@ -185,19 +185,21 @@ func NewPlanner(in PlanInput) (*Planner, error) {
 	if d == nil {
 		d = func(id string) string { return id }
 	}
-	return &Planner{in: in, describe: d, seen: make(map[seenKey]struct{}, len(in.Stored))}, nil
+	return &Planner{in: in, describe: d, seen: make(map[RefKey]struct{}, len(in.Stored))}, nil
 }
 
-// seenKey is a ref hashed twice, independently: two refs share one with a
-// chance of 2^-128, and a map of them holds no pointers (a million refs as
-// strings were a million pointers the collector followed at every cycle
-// of the apply).
-type seenKey [2]uint64
+// RefKey is a ref hashed twice, independently, for sets and maps of refs
+// held in memory (in this process only: the seeds are random): two refs
+// share one with a chance of 2^-128, and a map keyed by them holds no
+// pointers (a million refs as strings were a million pointers the
+// collector followed at every cycle of an apply).
+type RefKey [2]uint64
 
-var seenSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+var refKeySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
-func keyOfRef(ref string) seenKey {
-	return seenKey{maphash.String(seenSeeds[0], ref), maphash.String(seenSeeds[1], ref)}
+// KeyOfRef returns ref's RefKey.
+func KeyOfRef(ref string) RefKey {
+	return RefKey{maphash.String(refKeySeeds[0], ref), maphash.String(refKeySeeds[1], ref)}
 }
 
 // Next plans one part of the location's entities, in order; a ref produced
@@ -228,7 +230,7 @@ func (pl *Planner) Next(part []Processed) ([]EntityWrite, error) {
 		r := pr.Entity.Ref()
 		ref := refs[i]
 		src := SourceKeyOf(pr.Entity)
-		key := keyOfRef(ref)
+		key := KeyOfRef(ref)
 		if _, dup := pl.seen[key]; dup {
 			c := ProcessingError{Source: src, Doc: -1, Entity: ref, Name: "ConflictError",
 				Message: fmt.Sprintf("Entity %s is produced more than once by location %s; the first one is kept", ref, pl.describe(a.LocationID))}
@@ -305,7 +307,7 @@ func (pl *Planner) Finish(errs []ProcessingError, keepSources []string) *Plan {
 	p := &pl.p
 	var gone []*StoredEntity
 	for ref, s := range pl.in.Stored {
-		if _, seen := pl.seen[keyOfRef(ref)]; s.LocationID != a.LocationID || seen {
+		if _, seen := pl.seen[KeyOfRef(ref)]; s.LocationID != a.LocationID || seen {
 			continue
 		}
 		if s.SourceKey != "" && keep[s.SourceKey] {

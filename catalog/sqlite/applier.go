@@ -44,10 +44,10 @@ type applier struct {
 	// apply inserted has its updated_at already (fewer indexes to touch).
 	updStitched, updStitchedNew *sql.Stmt
 
-	pending   *stitchedPart   // stitched on other goroutines, written by the next writePart or finish
-	marked    map[string]bool // refs whose incoming rows changed since they were stitched
-	deferred  []deferredWrite // written by finish, stitched once with every row of the apply
-	deferRefs map[refKey]bool // refs of deferred (hashed: no pointers for the collector)
+	pending   *stitchedPart           // stitched on other goroutines, written by the next writePart or finish
+	marked    map[string]bool         // refs whose incoming rows changed since they were stitched
+	deferred  []deferredWrite         // written by finish, stitched once with every row of the apply
+	deferRefs map[catalog.RefKey]bool // refs of deferred (hashed: no pointers for the collector)
 	keepBody  []*catalog.EntityWrite
 	staged    []postings.Staged
 	deleted   []uint32
@@ -57,7 +57,7 @@ type applier struct {
 
 func newApplier(ctx context.Context, s *Store, tx *sql.Tx, locationID string) (*applier, error) {
 	ap := &applier{ctx: ctx, s: s, tx: tx, locationID: locationID, now: nowMillis(),
-		marked: map[string]bool{}, deferRefs: map[refKey]bool{}}
+		marked: map[string]bool{}, deferRefs: map[catalog.RefKey]bool{}}
 	prep := func(dst **sql.Stmt, q string) error {
 		st, err := tx.PrepareContext(ctx, q)
 		if err != nil {
@@ -225,7 +225,7 @@ var deferKinds = map[string]bool{"group": true, "domain": true, "system": true, 
 // a ref of deferKinds can be: the others skip hashing it).
 func (ap *applier) isDeferred(ref string) bool {
 	i := strings.IndexByte(ref, ':')
-	return i > 0 && deferKinds[ref[:i]] && ap.deferRefs[keyOf(ref)]
+	return i > 0 && deferKinds[ref[:i]] && ap.deferRefs[catalog.KeyOfRef(ref)]
 }
 
 // deferredWrite is an entity write whose relation rows are written and
@@ -241,9 +241,9 @@ type deferredWrite struct {
 // and writeRows moves them to ap.deferred instead of writing them.
 func (ap *applier) deferTargets(full []*catalog.EntityWrite, jobs []*stitchJob) {
 	for i, w := range full {
-		if deferKinds[w.Kind] && !ap.deferRefs[keyOf(w.Ref)] {
+		if deferKinds[w.Kind] && !ap.deferRefs[catalog.KeyOfRef(w.Ref)] {
 			jobs[i].deferred = true
-			ap.deferRefs[keyOf(w.Ref)] = true
+			ap.deferRefs[catalog.KeyOfRef(w.Ref)] = true
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"sync"
 	"unsafe"
@@ -22,7 +21,7 @@ import (
 // it, or by primary key per originator, was most of the rest.
 //
 // Each stored row is a link: its originator's id, its type and direction,
-// chained from its other_ref (keyed by two independent 64-bit hashes of
+// chained from its other_ref (keyed by catalog.RefKey, two independent 64-bit hashes of
 // the ref, so a false match needs a 128-bit collision) and from its
 // originator. The writer keeps the links exact for its own transaction:
 // an insert adds links, a delete marks its originator's links dead, and a
@@ -36,7 +35,7 @@ import (
 // collector does not walk.
 type incoming struct {
 	mu    sync.RWMutex
-	heads map[refKey]uint32 // other_ref → 1 + index in links of its newest link
+	heads map[catalog.RefKey]uint32 // other_ref → 1 + index in links of its newest link
 	links []link
 	// byOrig is, by originator id, 1 + index of its newest link; refs and
 	// names its ref, which a relation row anchors at.
@@ -53,8 +52,6 @@ type incoming struct {
 	added  int
 }
 
-type refKey [2]uint64
-
 type refSpan struct {
 	chunk, off uint32
 	n          uint16
@@ -69,18 +66,12 @@ type link struct {
 	dead     bool
 }
 
-var incomingSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-
 // compactAfter is how many dead links compaction waits for at least (a
 // variable for tests).
 var compactAfter = 4096
 
-func keyOf(ref string) refKey {
-	return refKey{maphash.String(incomingSeeds[0], ref), maphash.String(incomingSeeds[1], ref)}
-}
-
 func newIncoming() *incoming {
-	return &incoming{heads: map[refKey]uint32{}, codes: map[string]uint16{}}
+	return &incoming{heads: map[catalog.RefKey]uint32{}, codes: map[string]uint16{}}
 }
 
 // add records a stored row of originator orig (whose ref is anchor).
@@ -100,7 +91,7 @@ func (in *incoming) add(orig int64, anchor, typ, other string, dir int) {
 		in.types = append(in.types, typ)
 		in.codes[typ] = code
 	}
-	k := keyOf(other)
+	k := catalog.KeyOfRef(other)
 	in.links = append(in.links, link{orig: id, next: in.heads[k], nextOrig: in.byOrig[id], typ: code, dir: uint8(dir)})
 	in.heads[k] = uint32(len(in.links))
 	in.byOrig[id] = uint32(len(in.links))
@@ -169,7 +160,7 @@ func (in *incoming) name(id uint32) string {
 func (in *incoming) towards(dst []catalog.RelationRow, ref string) []catalog.RelationRow {
 	in.mu.RLock()
 	defer in.mu.RUnlock()
-	for i := in.heads[keyOf(ref)]; i != 0; i = in.links[i-1].next {
+	for i := in.heads[catalog.KeyOfRef(ref)]; i != 0; i = in.links[i-1].next {
 		l := in.links[i-1]
 		if l.dead || l.dir == dirOut {
 			continue
@@ -193,7 +184,7 @@ func (in *incoming) originators(ref string) []int64 {
 	in.mu.RLock()
 	defer in.mu.RUnlock()
 	var out []int64
-	for i := in.heads[keyOf(ref)]; i != 0; i = in.links[i-1].next {
+	for i := in.heads[catalog.KeyOfRef(ref)]; i != 0; i = in.links[i-1].next {
 		out = append(out, int64(in.links[i-1].orig))
 	}
 	slices.Sort(out)
