@@ -53,6 +53,17 @@ func urlLocation(t *testing.T, s *Store, target string) string {
 	return l.ID
 }
 
+// openStore opens a store in a fresh directory, closed when the test ends.
+func openStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // reopen closes s and opens the store in dir again, as a restart does.
 func reopen(t *testing.T, s *Store, dir string) *Store {
 	t.Helper()
@@ -124,11 +135,7 @@ func TestIncomingLinksCompacted(t *testing.T) {
 	defer func(n int) { compactAfter = n }(compactAfter)
 	compactAfter = 10
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	l := urlLocation(t, s, "https://example.com/owners.yaml")
 	const n = 20
 	apply := func(owner string) {
@@ -180,11 +187,7 @@ func TestIncomingLinksCompacted(t *testing.T) {
 // deleted anchors its rows at the new entity's ref.
 func TestIncomingLinksFollowTransactions(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	comps, groups := urlLocation(t, s, "https://example.com/components.yaml"), urlLocation(t, s, "https://example.com/groups.yaml")
 	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: comps, Entities: processedOf(t, testComponent("a", "g"), testComponent("b", "g"))}); err != nil {
 		t.Fatal(err)
@@ -198,7 +201,7 @@ func TestIncomingLinksFollowTransactions(t *testing.T) {
 
 	// a moves to h in an apply whose stream then fails.
 	broken := errors.New("disk unplugged")
-	_, err = s.ApplyLocation(ctx, catalog.Apply{LocationID: comps, Stream: func(emit func([]catalog.Processed) error) (catalog.StreamEnd, error) {
+	_, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: comps, Stream: func(emit func([]catalog.Processed) error) (catalog.StreamEnd, error) {
 		if err := emit(processedOf(t, testComponent("a", "h"), testComponent("b", "g"))); err != nil {
 			return catalog.StreamEnd{}, err
 		}

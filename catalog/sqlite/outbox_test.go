@@ -15,17 +15,10 @@ import (
 // it had, and nothing of the apply reaches the index.
 func TestFailedOutboxWriteLosesNothing(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/outbox.yaml"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openStore(t)
+	loc := urlLocation(t, s, "https://example.com/outbox.yaml")
 	apply := func(es ...*catalog.Entity) error {
-		_, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: processedOf(t, es...)})
+		_, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: loc, Entities: processedOf(t, es...)})
 		return err
 	}
 	if err := apply(testGroup("team", "first"), testComponent("kept", "team")); err != nil {
@@ -34,7 +27,7 @@ func TestFailedOutboxWriteLosesNothing(t *testing.T) {
 	if _, err := s.w.ExecContext(ctx, `CREATE TRIGGER outbox_fails BEFORE INSERT ON search_outbox BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END`); err != nil {
 		t.Fatal(err)
 	}
-	err = apply(testGroup("team", "second"), testComponent("kept", "team"), testComponent("new", "team", "component:kept"))
+	err := apply(testGroup("team", "second"), testComponent("kept", "team"), testComponent("new", "team", "component:kept"))
 	if err == nil || !strings.Contains(err.Error(), "outbox unavailable") {
 		t.Fatalf("apply with a failing outbox: %v", err)
 	}

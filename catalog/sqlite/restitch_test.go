@@ -47,11 +47,7 @@ func TestPatchedRestitchKeepsIndex(t *testing.T) {
 	}
 	apply := func(target string, es []*catalog.Entity) {
 		t.Helper()
-		l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: target})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: processedOf(t, es...)}); err != nil {
+		if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: urlLocation(t, s, target), Entities: processedOf(t, es...)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -111,19 +107,11 @@ func TestPatchedRestitchKeepsIndex(t *testing.T) {
 // decoded and stitched at the end like the prepared ones.
 func TestDeferredUnprepared(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	plain, extra := testGroup("plain", "a team"), testGroup("extra", "another team")
 	extra.Metadata.Extra = map[string]any{"customKey": "kept"}
-	l, err := s.AddLocation(ctx, catalog.Location{Type: "url", Target: "https://example.com/groups.yaml"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ps := processedOf(t, plain, extra, testComponent("a", "plain"), testComponent("b", "extra"))
-	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: l.ID, Entities: ps}); err != nil {
+	if _, err := s.ApplyLocation(ctx, catalog.Apply{LocationID: urlLocation(t, s, "https://example.com/groups.yaml"), Entities: ps}); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.prepared.Load(); n != 1 {
