@@ -241,9 +241,12 @@ type deferredWrite struct {
 // and writeRows moves them to ap.deferred instead of writing them.
 func (ap *applier) deferTargets(full []*catalog.EntityWrite, jobs []*stitchJob) {
 	for i, w := range full {
-		if deferKinds[w.Kind] && !ap.deferRefs[catalog.KeyOfRef(w.Ref)] {
+		if !deferKinds[w.Kind] {
+			continue
+		}
+		if key := catalog.KeyOfRef(w.Ref); !ap.deferRefs[key] {
 			jobs[i].deferred = true
-			ap.deferRefs[catalog.KeyOfRef(w.Ref)] = true
+			ap.deferRefs[key] = true
 		}
 	}
 }
